@@ -144,11 +144,11 @@ type caseJSON struct {
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 	ClosedAt       *time.Time        `json:"closed_at"`
-	Actions        []casework.Action `json:"actions,omitempty"`
+	Actions        []casework.Action `json:"actions"`
 	Events         []casework.Event  `json:"events,omitempty"`
 }
 
-func (s *Server) caseOut(c casework.Case, now time.Time) caseJSON {
+func (s *Server) caseOut(c casework.Case, a auth.Actor, now time.Time) caseJSON {
 	ix := s.App.Territory()
 	ref := func(code string) territory.Ref {
 		ar, _ := ix.Area(code)
@@ -158,7 +158,11 @@ func (s *Server) caseOut(c casework.Case, now time.Time) caseJSON {
 		Description: c.Description, Address: c.Address, Lat: c.Lat, Lon: c.Lon,
 		Grid: ref(c.Grid), Community: ref(c.Community), Street: ref(c.Street), District: ref(c.District),
 		Source: c.Source, Urgency: c.Urgency, Overdue: c.Overdue(now), ReworkCount: c.ReworkCount,
-		ExtensionHours: c.ExtensionHours, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		ExtensionHours: c.ExtensionHours, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Actions: casework.AllowedActions(c, a)}
+	if out.Actions == nil {
+		out.Actions = []casework.Action{}
+	}
 	if cat, ok := s.App.Category(c.Category); ok {
 		out.CategoryZh, out.CategoryEn = cat.NameZh, cat.NameEn
 	}
@@ -184,8 +188,7 @@ func (s *Server) reportCase(w http.ResponseWriter, r *http.Request, a auth.Actor
 		return err
 	}
 	s.actions.WithLabelValues("report").Inc()
-	out := s.caseOut(c, time.Now())
-	out.Actions = casework.AllowedActions(c, a)
+	out := s.caseOut(c, a, time.Now())
 	w.Header().Set("Location", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10))
 	writeJSON(w, http.StatusCreated, out)
 	return nil
@@ -208,12 +211,8 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err != nil {
 		return err
 	}
-	out := s.caseOut(c, time.Now())
+	out := s.caseOut(c, a, time.Now())
 	out.Events = evs
-	out.Actions = casework.AllowedActions(c, a)
-	if out.Actions == nil {
-		out.Actions = []casework.Action{}
-	}
 	writeJSON(w, 200, out)
 	return nil
 }
@@ -240,8 +239,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, a auth.Actor) error
 		return err
 	}
 	s.actions.WithLabelValues(string(action)).Inc()
-	out := s.caseOut(c, time.Now())
-	out.Actions = casework.AllowedActions(c, a)
+	out := s.caseOut(c, a, time.Now())
 	writeJSON(w, 200, out)
 	return nil
 }
@@ -300,7 +298,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	now := time.Now()
 	items := make([]caseJSON, len(cs))
 	for i, c := range cs {
-		items[i] = s.caseOut(c, now)
+		items[i] = s.caseOut(c, a, now)
 	}
 	writeJSON(w, 200, map[string]any{"items": items, "next_cursor": next})
 	return nil
