@@ -8,7 +8,6 @@ require (
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tidwall/rtree v1.10.0
-	golang.org/x/crypto v0.59.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -150,6 +150,9 @@ type caseJSON struct {
 
 func (s *Server) caseOut(c casework.Case, a auth.Actor, now time.Time) caseJSON {
 	ix := s.App.Territory()
+	// Times are shown in the calendar's zone (Asia/Shanghai): the zone people read deadlines in.
+	loc := s.App.Calendar().Location()
+	c.Deadline, c.CreatedAt, c.UpdatedAt, c.ClosedAt = inZone(c.Deadline, loc), c.CreatedAt.In(loc), c.UpdatedAt.In(loc), inZone(c.ClosedAt, loc)
 	ref := func(code string) territory.Ref {
 		ar, _ := ix.Area(code)
 		return territory.Ref{Code: code, Name: ar.Name}
@@ -212,6 +215,12 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 		return err
 	}
 	out := s.caseOut(c, a, time.Now())
+	loc := s.App.Calendar().Location()
+	for i := range evs {
+		evs[i].At = evs[i].At.In(loc)
+		evs[i].Data.Deadline = zonePtr(evs[i].Data.Deadline, loc)
+		evs[i].Data.PrevDeadline = zonePtr(evs[i].Data.PrevDeadline, loc)
+	}
 	out.Events = evs
 	writeJSON(w, 200, out)
 	return nil
@@ -389,4 +398,19 @@ func (s *Server) calendarAdd(w http.ResponseWriter, r *http.Request, a auth.Acto
 	d := cal.Deadline(start, time.Duration(hours*float64(time.Hour)), clock)
 	writeJSON(w, 200, map[string]any{"deadline": d.In(cal.Location()).Format(time.RFC3339), "covered": cal.Covered(d.In(cal.Location()).Year())})
 	return nil
+}
+
+func inZone(t time.Time, loc *time.Location) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(loc)
+}
+
+func zonePtr(t *time.Time, loc *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	x := t.In(loc)
+	return &x
 }

@@ -162,6 +162,10 @@ func TestPaging(t *testing.T) {
 		if len(seen) != 5 {
 			t.Errorf("paged through %d cases, want 5", len(seen))
 		}
+		// The largest page holds everything (a page size must not be silently cut).
+		if n := len(c.must(200, "dispatcher", "GET", "/api/v1/cases?limit=500", nil)["items"].([]any)); n != 5 {
+			t.Errorf("limit=500 gave %d cases, want 5", n)
+		}
 	})
 }
 

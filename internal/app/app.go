@@ -111,7 +111,9 @@ func (a *App) reloadCalendar(ctx context.Context) error {
 func (a *App) Territory() *territory.Index { return a.index.Load() }
 
 // Locate finds the unit grid under a point.
-func (a *App) Locate(lon, lat float64) (territory.Location, bool) { return a.index.Load().Locate(lon, lat) }
+func (a *App) Locate(lon, lat float64) (territory.Location, bool) {
+	return a.index.Load().Locate(lon, lat)
+}
 
 // Category looks up a catalogue entry.
 func (a *App) Category(code string) (catalog.Category, bool) {

@@ -190,9 +190,11 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 		return nil, err
 	}
 	f.Territory = t
-	if f.Limit <= 0 || f.Limit > 500 {
+	// Doors validate their own page sizes; this only bounds what one call can pull.
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	f.Limit = min(f.Limit, 1001)
 	f.Now = s.Now()
 	return s.Store.Cases(ctx, f)
 }

@@ -8,18 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/paulmach/orb"
 )
-
-// Area is one piece of territory.
-type Area struct {
-	Code       string
-	Name       string
-	Level      Level
-	ParentCode string       // "" for districts
-	Geometry   orb.Geometry // orb.Polygon or orb.MultiPolygon, lon/lat; may be nil outside an import file
-}
 
 // rawCollection and rawFeature keep each feature and its parts as raw JSON,
 // so that one malformed feature is reported with its index instead of
@@ -132,17 +121,24 @@ func parseFeature(raw json.RawMessage) (Area, []msg) {
 			})
 		}
 	}
-	// A code can only be checked against a known level; an unknown level has
-	// been reported already.
+	// A code is checked against its level. Without a level (reported above)
+	// it can still be checked against every level, so that the file need
+	// not come back twice.
 	codeOK := false
-	if a.Level.Valid() {
+	switch {
+	case !codeTyped:
+		// The wrong type is reported already.
+	case a.Level.Valid():
 		if m, wrong := checkCode(a.Level, a.Code); wrong {
-			if codeTyped { // a code of the wrong type is reported already
-				bad = append(bad, m)
-			}
+			bad = append(bad, m)
 		} else {
 			codeOK = true
 		}
+	case a.Code != "" && (!allDigits(a.Code) || levelOfCode(a.Code) == ""):
+		bad = append(bad, msg{
+			fmt.Sprintf("code %q is no territory code: it must be 6, 9, 12 or 14 to 16 digits", a.Code),
+			fmt.Sprintf("编码“%s”不是有效的区划编码：应为6、9、12或14至16位数字", a.Code),
+		})
 	}
 
 	name, m, ok := textProp(f.Properties, "name", false)

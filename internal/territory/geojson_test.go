@@ -198,6 +198,7 @@ func TestParseGeoJSONPropertyTypes(t *testing.T) {
 		{`{"code":"320213","name":"梁溪区","level":1}`, "", "level must be a string, not 1"},
 		{`{"name":"梁溪区","level":"district"}`, "", "district code is missing"},
 		{`null`, "", "level is missing"},
+		{`{"code":"32021A","name":"x","level":"city"}`, "", `code "32021A" is no territory code`},
 	}
 	for _, tt := range tests {
 		areas, err := ParseGeoJSON(feature(tt.props))

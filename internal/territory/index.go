@@ -85,27 +85,27 @@ func NewIndex(areas []Area) *Index {
 }
 
 func (ix *Index) addGrid(a Area) {
-	polys := polygonsOf(a.Geometry)
 	g := gridShape{loc: ix.location(a)}
 	g.rings[0] = int32(len(ix.rings))
 	var bound orb.Bound
-	for _, p := range polys {
-		for k, r := range p {
-			if len(r) == 0 {
-				continue
+	for _, p := range polygonsOf(a.Geometry) {
+		// Degenerate rings enclose nothing. An import never has them, but an
+		// index may be built from areas made elsewhere.
+		if len(p) == 0 || len(p[0]) < 3 {
+			continue
+		}
+		outer := len(ix.rings)
+		ix.addRing(p[0])
+		for _, h := range p[1:] {
+			if len(h) >= 3 {
+				ix.addRing(h)
+				ix.rings[outer].holes++
 			}
-			rs := ringShape{bound: r.Bound()}
-			if k == 0 {
-				rs.holes = int32(len(p) - 1)
-				if len(ix.rings) == int(g.rings[0]) {
-					bound = rs.bound
-				} else {
-					bound = bound.Union(rs.bound)
-				}
-			}
-			rs.points = [2]int32{int32(len(ix.points)), int32(len(ix.points) + len(r))}
-			ix.points = append(ix.points, r...)
-			ix.rings = append(ix.rings, rs)
+		}
+		if outer == int(g.rings[0]) {
+			bound = ix.rings[outer].bound
+		} else {
+			bound = bound.Union(ix.rings[outer].bound)
 		}
 	}
 	g.rings[1] = int32(len(ix.rings))
@@ -116,6 +116,12 @@ func (ix *Index) addGrid(a Area) {
 	ix.grids = append(ix.grids, g)
 }
 
+func (ix *Index) addRing(r orb.Ring) {
+	start := int32(len(ix.points))
+	ix.points = append(ix.points, r...)
+	ix.rings = append(ix.rings, ringShape{bound: r.Bound(), points: [2]int32{start, int32(len(ix.points))}})
+}
+
 // contains reports whether the point is in grid g, its boundary included.
 func (ix *Index) contains(g *gridShape, pt orb.Point) bool {
 	rings := ix.rings[g.rings[0]:g.rings[1]]
@@ -124,14 +130,12 @@ func (ix *Index) contains(g *gridShape, pt orb.Point) bool {
 		if !outer.bound.Contains(pt) {
 			continue
 		}
-		switch ix.ringSide(outer, pt) {
-		case outside:
+		if ix.ringSide(outer, pt) == outside {
 			continue
-		case onBoundary:
-			return true
 		}
+		// As polygonSide: out only when strictly inside a hole.
 		in := true
-		for h := k + 1; h <= k+int(outer.holes) && h < len(rings); h++ {
+		for h := k + 1; h <= k+int(outer.holes); h++ {
 			if hole := &rings[h]; hole.bound.Contains(pt) && ix.ringSide(hole, pt) == inside {
 				in = false
 				break

@@ -162,3 +162,14 @@ func TestValidateWarnings(t *testing.T) {
 		t.Errorf("MessageZh = %q", ws[0].MessageZh)
 	}
 }
+
+func TestValidateLatticeHasNoFalseOverlaps(t *testing.T) {
+	// 20,000 grids that share every edge and corner with their neighbours.
+	ws, err := Validate(buildLattice(), nil)
+	if err != nil {
+		t.Fatalf("Validate: %v %q", err, detailsOf(err))
+	}
+	if len(ws) != 0 {
+		t.Errorf("%d warnings, first %+v; want none", len(ws), ws[0])
+	}
+}

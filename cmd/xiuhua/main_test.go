@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/app/apptest"
+)
+
+func runCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	return out.String(), err
+}
+
+// TestCommands drives the administration commands on a fresh SQLite folder:
+// migrate, import territory and calendar, add a unitless admin and a scoped
+// inspector, issue a token; and their refusals.
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XIUHUA_DATA", dir) // flags also come from the environment
+	t.Setenv("XIUHUA_DATABASE_URL", "")
+	out, err := runCmd(t, "migrate")
+	if err != nil || !strings.Contains(out, "schema at version 1") {
+		t.Fatalf("migrate: %v %q", err, out)
+	}
+	terr := filepath.Join(dir, "t.geojson")
+	os.WriteFile(terr, apptest.TerritoryGeoJSON(), 0o600)
+	out, err = runCmd(t, "import", "territory", terr)
+	if err != nil || !strings.Contains(out, "imported 10 areas") {
+		t.Fatalf("import territory: %v %q", err, out)
+	}
+	bad := filepath.Join(dir, "bad.geojson")
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"12","name":"x","level":"district"},"geometry":null}]}`), 0o600)
+	if _, err := runCmd(t, "import", "territory", bad); xiuhua.ErrorCode(err) != xiuhua.EInvalid || len(xiuhua.AsError(err).Details) == 0 {
+		t.Fatalf("bad territory accepted: %v", err)
+	}
+	cal := filepath.Join(dir, "2027.json")
+	os.WriteFile(cal, []byte(`{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}`), 0o600)
+	out, err = runCmd(t, "import", "calendar", cal, "--data", dir)
+	if err != nil || !strings.Contains(out, "2004–2027") {
+		t.Fatalf("import calendar: %v %q", err, out)
+	}
+	out, err = runCmd(t, "user", "add", "--username", "ops", "--role", "admin")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || !strings.HasPrefix(lines[len(lines)-1], "xh_") {
+		t.Fatalf("user add: %v %q", err, out)
+	}
+	if _, err := runCmd(t, "user", "add", "--username", "ops", "--role", "admin"); xiuhua.ErrorCode(err) != xiuhua.EConflict {
+		t.Errorf("duplicate user: %v", err)
+	}
+	if _, err := runCmd(t, "user", "add", "--username", "walker", "--role", "inspector", "--scope", "999999"); xiuhua.ErrorCode(err) != xiuhua.EUnprocessable {
+		t.Errorf("unknown scope: %v", err)
+	}
+	if _, err := runCmd(t, "user", "add", "--username", "walker", "--role", "wizard", "--scope", "320213"); xiuhua.ErrorCode(err) != xiuhua.EInvalid {
+		t.Errorf("unknown role: %v", err)
+	}
+	if _, err := runCmd(t, "user", "add", "--username", "walker", "--role", "inspector", "--scope", "320213022"); err != nil {
+		t.Errorf("inspector: %v", err)
+	}
+	out, err = runCmd(t, "token", "issue", "--username", "walker")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || !strings.HasPrefix(lines[len(lines)-1], "xh_") {
+		t.Fatalf("token issue: %v %q", err, out)
+	}
+	if _, err := runCmd(t, "token", "issue", "--username", "nobody"); xiuhua.ErrorCode(err) != xiuhua.ENotFound {
+		t.Errorf("token for nobody: %v", err)
+	}
+	if _, err := runCmd(t, "frobnicate"); err == nil {
+		t.Error("unknown command accepted")
+	}
+	if out, err := runCmd(t, "version"); err != nil || !strings.HasPrefix(out, "xiuhua ") {
+		t.Errorf("version: %v %q", err, out)
+	}
+	if out, err := runCmd(t, "serve", "--help"); err == nil || !strings.Contains(out, "-addr") || !strings.Contains(out, "XIUHUA_DATA") {
+		t.Errorf("serve --help: %v %q", err, out)
+	}
+}
