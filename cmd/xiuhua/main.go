@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/calendar"
@@ -227,7 +226,7 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	if err != nil {
 		return xiuhua.Errorf(xiuhua.EInvalid, "cannot listen on %s: %v", "无法监听 %s：%v", addr, err)
 	}
-	srv := &http.Server{Handler: api.New(a, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	srv := &http.Server{Handler: handler(a, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
