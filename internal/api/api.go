@@ -120,9 +120,10 @@ type actorKey struct{}
 // handle registers an authenticated route: no handler runs without an actor.
 func (s *Server) handle(pattern string, fn func(http.ResponseWriter, *http.Request, auth.Actor) error) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			tok = ""
+		// The scheme name is case-insensitive (RFC 9110 §11.1).
+		tok := ""
+		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+			tok = h[7:]
 		}
 		actor, err := s.App.Authenticate(r.Context(), strings.TrimSpace(tok))
 		if err != nil {

@@ -31,31 +31,38 @@ type categoryJSON struct {
 }
 
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	all := r.URL.Query().Get("all") == "true"
+	all, err := boolParam(r, "all")
+	if err != nil {
+		return err
+	}
 	out := []categoryJSON{}
 	for _, c := range s.App.Categories() {
-		if !c.Enabled && !all {
-			continue
+		if c.Enabled || all {
+			out = append(out, categoryOut(c))
 		}
-		unit := "working_hours"
-		if c.Clock {
-			unit = "clock_hours"
-		}
-		out = append(out, categoryJSON{c, map[string]any{"urgent": c.UrgentHours, "normal": c.NormalHours, "unit": unit}})
 	}
 	writeJSON(w, 200, map[string]any{"items": out})
 	return nil
 }
 
+func categoryOut(c catalog.Category) categoryJSON {
+	unit := "working_hours"
+	if c.Clock {
+		unit = "clock_hours"
+	}
+	return categoryJSON{c, map[string]any{"urgent": c.UrgentHours, "normal": c.NormalHours, "unit": unit}}
+}
+
 func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	var c catalog.Category
+	c := catalog.Category{Enabled: true} // a new category is in use unless said otherwise
 	if err := decode(r, &c); err != nil {
 		return err
 	}
 	if err := s.App.PutCategory(r.Context(), a, c); err != nil {
 		return err
 	}
-	writeJSON(w, 200, c)
+	stored, _ := s.App.Category(c.Code)
+	writeJSON(w, 200, categoryOut(stored))
 	return nil
 }
 
@@ -65,6 +72,19 @@ func (s *Server) deleteCategory(w http.ResponseWriter, r *http.Request, a auth.A
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// boolParam parses an optional boolean query parameter (absent is false).
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, xiuhua.Errorf(xiuhua.EInvalid, "query parameter %s must be true or false", "查询参数 %s 须为 true 或 false", name)
+	}
+	return b, nil
 }
 
 // floatParam parses a required query parameter as a finite number.
@@ -100,17 +120,20 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 
 func (s *Server) area(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	code := r.PathValue("code")
+	// An area is visible inside the actor's scope, and so are the ancestors of
+	// the scope (to navigate down to it); out of scope reads as absent.
+	above := auth.Within(a.Scope, code)
 	ix := s.App.Territory()
 	ar, ok := ix.Area(code)
-	if !ok {
+	if !ok || !(a.Covers(code) || above) {
 		return xiuhua.Errorf(xiuhua.ENotFound, "no territory %s", "区域 %s 不存在", code)
-	}
-	if !a.Covers(code) && !auth.Within(a.Scope, code) {
-		return xiuhua.Errorf(xiuhua.EForbidden, "territory %s is outside your jurisdiction", "区域 %s 不在您的管辖范围内", code)
 	}
 	kids := []territory.Ref{}
 	for _, c := range ix.Children(code) {
-		kids = append(kids, territory.Ref{Code: c.Code, Name: c.Name})
+		// Above the scope, only the branch that leads to it.
+		if !above || a.Covers(c.Code) || auth.Within(a.Scope, c.Code) {
+			kids = append(kids, territory.Ref{Code: c.Code, Name: c.Name})
+		}
 	}
 	writeJSON(w, 200, map[string]any{"code": ar.Code, "name": ar.Name, "level": ar.Level, "parent_code": ar.ParentCode, "children": kids})
 	return nil
@@ -264,10 +287,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a auth.Actor)
 			f.States = append(f.States, casework.State(st))
 		}
 	}
-	if v := q.Get("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
+	if q.Get("overdue") != "" {
+		b, err := boolParam(r, "overdue")
 		if err != nil {
-			return xiuhua.Errorf(xiuhua.EInvalid, "overdue must be true or false", "overdue 须为 true 或 false")
+			return err
 		}
 		f.Overdue = &b
 	}
@@ -314,9 +337,6 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a auth.Actor)
 }
 
 func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	if a.Role == auth.Leader {
-		return xiuhua.Errorf(xiuhua.EForbidden, "leaders have read-only access", "领导账号为只读")
-	}
 	if r.ContentLength > blob.MaxSize {
 		return xiuhua.Errorf(xiuhua.ETooLarge, "the file is larger than 10 MB", "文件超过 10 MB")
 	}
@@ -364,10 +384,11 @@ func (s *Server) putUnit(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := decode(r, &u); err != nil {
 		return err
 	}
-	if err := s.App.PutUnit(r.Context(), a, u); err != nil {
+	stored, err := s.App.PutUnit(r.Context(), a, u)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, u)
+	writeJSON(w, http.StatusOK, stored)
 	return nil
 }
 
@@ -393,7 +414,10 @@ func (s *Server) calendarAdd(w http.ResponseWriter, r *http.Request, a auth.Acto
 	if err != nil || hours < 0 || hours > 24*365 || math.IsNaN(hours) {
 		return xiuhua.Errorf(xiuhua.EInvalid, "hours must be a number between 0 and 8760", "hours 须为 0 到 8760 之间的数字")
 	}
-	clock := q.Get("clock") == "true"
+	clock, err := boolParam(r, "clock")
+	if err != nil {
+		return err
+	}
 	cal := s.App.Calendar()
 	d := cal.Deadline(start, time.Duration(hours*float64(time.Hour)), clock)
 	writeJSON(w, 200, map[string]any{"deadline": d.In(cal.Location()).Format(time.RFC3339), "covered": cal.Covered(d.In(cal.Location()).Year())})

@@ -122,6 +122,12 @@ func TestLoopOverHTTP(t *testing.T) {
 		// The handler's photo is downloadable by someone in the territory, not by someone outside.
 		c.must(200, "leader", "GET", "/api/v1/blobs/"+fixed, nil)
 		c.must(404, "dispatcher-jx", "GET", "/api/v1/blobs/"+fixed, nil)
+		// A photo someone else uploaded cannot be attached by knowing its hash.
+		foreign := c.must(201, "dispatcher-jx", "POST", "/api/v1/blobs", append(append([]byte{}, apptest.PNG...), "jx"...))["id"].(string)
+		if st, out := c.do("inspector", "POST", "/api/v1/cases", map[string]any{"category": "E0102", "description": "x", "lat": 31.52, "lon": 120.22,
+			"attachments": []string{foreign}}); st != 422 {
+			t.Errorf("attaching another user's unattached photo: %d %v", st, out)
+		}
 		// Lists and their filters.
 		l := c.must(200, "dispatcher", "GET", "/api/v1/cases?state=closed&category=E0102", nil)
 		if items := l["items"].([]any); len(items) != 1 {
@@ -253,12 +259,23 @@ func TestCalendarAndCatalogueEndpoints(t *testing.T) {
 		if first["code"] != "C0101" || first["name_zh"] != "上水井盖" || first["limits"].(map[string]any)["unit"] != "clock_hours" {
 			t.Errorf("first category %v", first)
 		}
-		c.must(201, "admin", "POST", "/api/v1/units", map[string]any{"code": "320213022.property", "name": "某物业公司", "kind": "company", "duty": "property", "scope": "320213022"})
+		c.must(200, "admin", "POST", "/api/v1/units", map[string]any{"code": "320213022.property", "name": "某物业公司", "kind": "company", "duty": "property", "scope": "320213022"})
 		units := c.must(200, "jiale", "GET", "/api/v1/units", nil)["items"].([]any)
 		for _, u := range units {
 			if s := u.(map[string]any)["scope"].(string); s == "320213022003" || s == "320213023" {
 				t.Errorf("家乐花园 handler sees unit of %s", s)
 			}
+		}
+		// Territory: inside the scope, the branch above it, nothing beside it.
+		up := c.must(200, "jiale", "GET", "/api/v1/territory/320213", nil)
+		if kids := up["children"].([]any); len(kids) != 1 || kids[0].(map[string]any)["code"] != "320213022" {
+			t.Errorf("家乐花园 handler sees under 梁溪区: %v", kids)
+		}
+		c.must(404, "jiale", "GET", "/api/v1/territory/320213023", nil)
+		c.must(404, "jiale", "GET", "/api/v1/territory/320213022003", nil)
+		own := c.must(200, "jiale", "GET", "/api/v1/territory/320213022010", nil)
+		if kids := own["children"].([]any); len(kids) != 2 {
+			t.Errorf("家乐花园 grids: %v", kids)
 		}
 		h := c.must(200, "", "GET", "/healthz", nil)
 		if h["status"] != "ok" {

@@ -206,21 +206,22 @@ func (a *App) DeleteCategory(ctx context.Context, actor auth.Actor, code string)
 	return a.reloadCatalog(ctx)
 }
 
-// PutUnit adds or changes a unit (admins only, inside their scope).
-func (a *App) PutUnit(ctx context.Context, actor auth.Actor, u org.Unit) error {
+// PutUnit adds or changes a unit (admins only, inside their scope) and
+// returns it as stored.
+func (a *App) PutUnit(ctx context.Context, actor auth.Actor, u org.Unit) (org.Unit, error) {
 	if err := requireAdmin(actor); err != nil {
-		return err
+		return u, err
 	}
 	if err := u.Check(); err != nil {
-		return err
+		return u, err
 	}
 	if _, ok := a.Territory().Area(u.Scope); !ok {
-		return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown territory %s", "区域 %s 不存在", u.Scope)
+		return u, xiuhua.Errorf(xiuhua.EUnprocessable, "unknown territory %s", "区域 %s 不存在", u.Scope)
 	}
 	if !actor.Covers(u.Scope) {
-		return xiuhua.Errorf(xiuhua.EForbidden, "territory %s is outside your jurisdiction", "区域 %s 不在您的管辖范围内", u.Scope)
+		return u, xiuhua.Errorf(xiuhua.EForbidden, "territory %s is outside your jurisdiction", "区域 %s 不在您的管辖范围内", u.Scope)
 	}
-	return a.DB.PutUnit(ctx, u)
+	return u, a.DB.PutUnit(ctx, u)
 }
 
 // Units lists the units an actor can see: those working inside or over its territory.

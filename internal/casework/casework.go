@@ -133,9 +133,21 @@ func (c Case) Code() string {
 	return c.CreatedAt.In(shanghai).Format("20060102") + pad6(c.ID)
 }
 
-// IDFromCode recovers the id from a case number (or a bare id).
+// IDFromCode recovers the id from a case number (YYYYMMDD followed by the
+// id) or from a bare id. Anything else is refused.
 func IDFromCode(code string) (int64, bool) {
-	if len(code) > 8+5 {
+	if code == "" || len(code) > 20 {
+		return 0, false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+	}
+	if len(code) >= 8+6 {
+		if _, err := time.Parse("20060102", code[:8]); err != nil {
+			return 0, false
+		}
 		code = code[8:]
 	}
 	id, err := strconv.ParseInt(code, 10, 64)

@@ -90,7 +90,7 @@ func ValidAction(a Action) bool { _, ok := from[a]; return ok }
 func Allowed(c Case, actor auth.Actor, a Action) error {
 	states, ok := from[a]
 	if !ok {
-		return xiuhua.Errorf(xiuhua.EInvalid, "unknown action %q", "未知操作 %q", a)
+		return xiuhua.Errorf(xiuhua.ENotFound, "unknown action %q", "未知操作 %q", a)
 	}
 	if !actor.Covers(c.Grid) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "case is outside your jurisdiction", "该案件不在您的管辖范围内")

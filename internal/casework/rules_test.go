@@ -246,7 +246,9 @@ func TestCaseCode(t *testing.T) {
 	if id, ok := IDFromCode("42"); !ok || id != 42 {
 		t.Errorf("bare id = %d %v", id, ok)
 	}
-	if _, ok := IDFromCode("../x"); ok {
-		t.Error("garbage accepted")
+	for _, bad := range []string{"../x", "+42", "abcdefgh000042", "20261399000042", "", "0", "-1"} {
+		if _, ok := IDFromCode(bad); ok {
+			t.Errorf("%q accepted as a case number", bad)
+		}
 	}
 }

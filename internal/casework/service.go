@@ -27,8 +27,8 @@ type Store interface {
 	Events(ctx context.Context, caseID int64) ([]Event, error)
 	Cases(ctx context.Context, f Filter) ([]Case, error)
 	Unit(ctx context.Context, code string) (org.Unit, error)
-	// MissingBlobs returns the ids among ids that are not stored.
-	MissingBlobs(ctx context.Context, ids []string) ([]string, error)
+	// UnusableBlobs returns the ids the user may not attach (see store.DB.UnusableBlobs).
+	UnusableBlobs(ctx context.Context, userID int64, scope string, ids []string) ([]string, error)
 }
 
 // Filter selects cases for a list. Territory must already be narrowed to the
@@ -42,7 +42,7 @@ type Filter struct {
 	// Overdue selects cases being handled past their deadline at Now.
 	Overdue *bool
 	Now     time.Time
-	// After is the cursor: only ids below it (lists run newest first).
+	// Before is the cursor: only ids below it (lists run newest first).
 	Before int64
 	Limit  int
 }
@@ -125,7 +125,7 @@ func (s *Service) Report(ctx context.Context, actor auth.Actor, in ReportInput) 
 	if !actor.Covers(loc.Grid.Code) {
 		return Case{}, xiuhua.Errorf(xiuhua.EForbidden, "the point is in grid %s, outside your jurisdiction", "该位置属于网格 %s，不在您的管辖范围内", loc.Grid.Code)
 	}
-	if err := s.checkBlobs(ctx, in.Attachments); err != nil {
+	if err := s.checkBlobs(ctx, actor, in.Attachments); err != nil {
 		return Case{}, err
 	}
 	now := s.Now()
@@ -145,7 +145,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, id int64, a Action,
 	if !ValidAction(a) {
 		return Case{}, xiuhua.Errorf(xiuhua.ENotFound, "unknown action %q", "未知操作 %q", a)
 	}
-	if err := s.checkBlobs(ctx, in.Attachments); err != nil {
+	if err := s.checkBlobs(ctx, actor, in.Attachments); err != nil {
 		return Case{}, err
 	}
 	var target *Unit
@@ -199,17 +199,17 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 	return s.Store.Cases(ctx, f)
 }
 
-func (s *Service) checkBlobs(ctx context.Context, ids []string) error {
+func (s *Service) checkBlobs(ctx context.Context, actor auth.Actor, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	missing, err := s.Store.MissingBlobs(ctx, ids)
+	missing, err := s.Store.UnusableBlobs(ctx, actor.UserID, actor.Scope, ids)
 	if err != nil {
 		return err
 	}
 	if len(missing) > 0 {
 		return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown attachments: %s (upload them to /api/v1/blobs first)",
-			"附件不存在：%s（请先上传到 /api/v1/blobs）", strings.Join(missing, ", "))
+			"附件不存在或无权使用：%s（请先上传到 /api/v1/blobs）", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -108,7 +108,7 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 		}
 	}
 	for _, u := range units {
-		if err := a.PutUnit(ctx, admin, u); err != nil {
+		if _, err := a.PutUnit(ctx, admin, u); err != nil {
 			return res, fmt.Errorf("demo unit %s: %w", u.Code, err)
 		}
 	}

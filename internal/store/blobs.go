@@ -40,35 +40,48 @@ func (db *DB) Blob(ctx context.Context, id string) (Blob, error) {
 	return b, err
 }
 
-// MissingBlobs returns the ids that are not stored.
-func (db *DB) MissingBlobs(ctx context.Context, ids []string) ([]string, error) {
+// UnusableBlobs returns the ids among ids that the user may not attach:
+// not stored, or neither uploaded by the user (nor by the system) nor already
+// attached to a case inside scope. Knowing a photo's hash is not enough to
+// reuse it.
+func (db *DB) UnusableBlobs(ctx context.Context, userID int64, scope string, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, 0, len(ids)+2)
+	for _, id := range ids {
+		args = append(args, id)
 	}
-	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT id FROM blobs WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`), args...)
+	q := `SELECT id FROM blobs WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND (created_by IS NULL OR created_by = ?`
+	args = append(args, userID)
+	if scope == "" {
+		q += ` OR EXISTS (SELECT 1 FROM event_blobs b WHERE b.blob_id = blobs.id)`
+	} else {
+		q += ` OR EXISTS (SELECT 1 FROM event_blobs b JOIN events e ON e.id = b.event_id JOIN cases c ON c.id = e.case_id
+			WHERE b.blob_id = blobs.id AND c.` + territoryColumn(scope) + ` = ?)`
+		args = append(args, scope)
+	}
+	q += `)`
+	rows, err := db.R.QueryContext(ctx, db.Q(q), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	have := map[string]bool{}
+	ok := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		have[id] = true
+		ok[id] = true
 	}
-	var missing []string
+	var bad []string
 	for _, id := range ids {
-		if !have[id] {
-			missing = append(missing, id)
+		if !ok[id] {
+			bad = append(bad, id)
 		}
 	}
-	return missing, rows.Err()
+	return bad, rows.Err()
 }
 
 // BlobVisible reports whether a blob is attached to some case in the given

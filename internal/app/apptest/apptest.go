@@ -103,7 +103,7 @@ func New(t testing.TB, db *store.DB) *Fixture {
 	}
 	root := auth.Actor{Role: auth.Admin, Username: "fixture"}
 	for _, u := range Units {
-		if err := a.PutUnit(ctx, root, u); err != nil {
+		if _, err := a.PutUnit(ctx, root, u); err != nil {
 			t.Fatal(err)
 		}
 	}
