@@ -39,6 +39,7 @@ Usage:
   xiuhua migrate --data DIR [--database URL]
   xiuhua user add --username U --role ROLE [--unit CODE] [--scope TERRITORY]
   xiuhua token issue --username U
+  xiuhua token revoke --username U                revoke every API token of a user
   xiuhua import territory FILE.geojson
   xiuhua import calendar FILE.json
   xiuhua version
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUserAdd(ctx, rest, stdout)
 	case "token issue":
 		return cmdTokenIssue(ctx, rest, stdout)
+	case "token revoke":
+		return cmdTokenRevoke(ctx, rest, stdout)
 	case "import territory":
 		return cmdImport(ctx, "territory", rest, stdout)
 	case "import calendar":
@@ -317,6 +320,30 @@ func cmdTokenIssue(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "token issued for %s\n%s\n", *user, tok)
+	return nil
+}
+
+func cmdTokenRevoke(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("token revoke", "token revoke --username U", stdout)
+	var sf storeFlags
+	sf.register(fs)
+	user := fs.String("username", "", "the user whose tokens are revoked (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := sf.open(ctx, logger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	u, err := a.DB.UserByName(ctx, *user)
+	if err != nil {
+		return err
+	}
+	if err := a.DB.RevokeTokens(ctx, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "every token of %s is revoked\n", *user)
 	return nil
 }
 

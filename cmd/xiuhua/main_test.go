@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ func TestCommands(t *testing.T) {
 	t.Setenv("XIUHUA_DATA", dir) // flags also come from the environment
 	t.Setenv("XIUHUA_DATABASE_URL", "")
 	out, err := runCmd(t, "migrate")
-	if err != nil || !strings.Contains(out, "schema at version 1") {
+	if err != nil || !strings.HasPrefix(out, "schema at version ") {
 		t.Fatalf("migrate: %v %q", err, out)
 	}
 	terr := filepath.Join(dir, "t.geojson")
@@ -69,6 +70,18 @@ func TestCommands(t *testing.T) {
 	if err != nil || !strings.HasPrefix(lines[len(lines)-1], "xh_") {
 		t.Fatalf("token issue: %v %q", err, out)
 	}
+	walkerToken := lines[len(lines)-1]
+	if _, err := runCmd(t, "token", "revoke", "--username", "walker"); err != nil {
+		t.Fatalf("token revoke: %v", err)
+	}
+	a, err := (&storeFlags{data: dir}).open(context.Background(), logger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(context.Background(), walkerToken); xiuhua.ErrorCode(err) != xiuhua.EUnauthorized {
+		t.Errorf("revoked token still works: %v", err)
+	}
+	a.DB.Close()
 	if _, err := runCmd(t, "token", "issue", "--username", "nobody"); xiuhua.ErrorCode(err) != xiuhua.ENotFound {
 		t.Errorf("token for nobody: %v", err)
 	}

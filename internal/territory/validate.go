@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
 )
 
@@ -119,8 +120,80 @@ func Validate(incoming []Area, existing map[string]Area) ([]Warning, error) {
 		}
 	}
 	ws = append(ws, gridOverlaps(incoming, existing, byCode)...)
+	ws = append(ws, gridGaps(incoming, existing, byCode)...)
 	slices.SortStableFunc(ws, func(a, b Warning) int { return a.Index - b.Index })
 	return ws, nil
+}
+
+// gapTolerance is the share of a community its grids may leave uncovered
+// before the import warns: quantised survey outlines never tile exactly.
+const gapTolerance = 0.01
+
+// gridGaps warns when the grids of a community touched by the import cover
+// visibly less than the community: the standard wants no gaps (不留死角), and
+// a point in a gap can be located to no grid. Areas are compared, which is
+// cheap and exact enough when grids do not overlap (overlaps warn apart).
+func gridGaps(incoming []Area, existing map[string]Area, byCode map[string]int) []Warning {
+	first := map[string]int{} // community → index of the import's first area about it
+	for i, a := range incoming {
+		switch a.Level {
+		case Community:
+			if _, ok := first[a.Code]; !ok {
+				first[a.Code] = i
+			}
+		case Grid:
+			if _, ok := first[a.ParentCode]; !ok {
+				first[a.ParentCode] = i
+			}
+		}
+	}
+	if len(first) == 0 {
+		return nil
+	}
+	covered := map[string]float64{}
+	for _, a := range incoming {
+		if a.Level == Grid {
+			covered[a.ParentCode] += geoArea(a.Geometry)
+		}
+	}
+	for code, a := range existing {
+		if _, replaced := byCode[code]; replaced || a.ParentCode == "" {
+			continue
+		}
+		if _, touched := first[a.ParentCode]; touched && (a.Level == Grid || levelOfCode(code) == Grid) {
+			covered[a.ParentCode] += geoArea(a.Geometry)
+		}
+	}
+	var ws []Warning
+	for comm, i := range first {
+		var c Area
+		if j, ok := byCode[comm]; ok {
+			c = incoming[j]
+		} else if e, ok := existing[comm]; ok {
+			c = e
+		} else {
+			continue
+		}
+		total := geoArea(c.Geometry)
+		if total <= 0 || covered[comm] >= total*(1-gapTolerance) {
+			continue
+		}
+		pct := 100 * covered[comm] / total
+		ws = append(ws, Warning{Index: i, Code: comm,
+			Message:   fmt.Sprintf("the unit grids of community %s cover only %.1f%% of it: points in the gaps belong to no grid", comm, pct),
+			MessageZh: fmt.Sprintf("社区%s的单元网格只覆盖其面积的%.1f%%，空隙中的位置不属于任何网格", comm, pct)})
+	}
+	return ws
+}
+
+// geoArea is the planar area of a polygon or multipolygon in square degrees:
+// only ever compared with areas nearby, so the projection does not matter.
+func geoArea(g orb.Geometry) float64 {
+	var sum float64
+	for _, p := range polygonsOf(g) {
+		sum += planar.Area(p)
+	}
+	return sum
 }
 
 // outsideParent warns when a point inside the child is not inside its

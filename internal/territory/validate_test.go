@@ -149,6 +149,8 @@ func TestValidateWarnings(t *testing.T) {
 		{0, "grid 32021300100103 lies outside its community 320213001001"},
 		{1, "overlaps grid 32021300100102"},
 		{3, "overlaps grid 32021300100105"},
+		// East keeps E1 (1 cell of its 2) plus the L (0.19 cell): 59.5 %.
+		{6, "cover only 59.5% of it"},
 	}
 	if len(ws) != len(want) {
 		t.Fatalf("warnings:\n%v\nwant %d", ws, len(want))
@@ -171,5 +173,23 @@ func TestValidateLatticeHasNoFalseOverlaps(t *testing.T) {
 	}
 	if len(ws) != 0 {
 		t.Errorf("%d warnings, first %+v; want none", len(ws), ws[0])
+	}
+}
+
+func TestValidateGaps(t *testing.T) {
+	tree := smallTree()
+	if ws, err := Validate(tree, nil); err != nil || len(ws) != 0 {
+		t.Fatalf("the complete tree: %v %v", ws, err)
+	}
+	// Importing the east community's first grid alone against a store that
+	// lacks its second: the community is 2 cells, its grids cover 1 = 50 %.
+	existing := byCode(tree)
+	delete(existing, codeGridE2)
+	ws, err := Validate([]Area{tree[7]}, existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || ws[0].Index != 0 || ws[0].Code != codeCommE || !strings.Contains(ws[0].Message, "50.0%") || !strings.Contains(ws[0].MessageZh, "50.0%") {
+		t.Errorf("gap warnings: %+v", ws)
 	}
 }
