@@ -42,6 +42,7 @@ Usage:
   xiuhua token revoke --username U                revoke every API token of a user
   xiuhua import territory FILE.geojson
   xiuhua import calendar FILE.json
+  xiuhua import hotline FILE.csv --as USERNAME [--dry-run]   12345 hotline work orders
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImport(ctx, "territory", rest, stdout)
 	case "import calendar":
 		return cmdImport(ctx, "calendar", rest, stdout)
+	case "import hotline":
+		return cmdImportHotline(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "xiuhua", buildVersion())
 		return nil

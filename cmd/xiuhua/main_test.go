@@ -85,6 +85,15 @@ func TestCommands(t *testing.T) {
 	if _, err := runCmd(t, "token", "issue", "--username", "nobody"); xiuhua.ErrorCode(err) != xiuhua.ENotFound {
 		t.Errorf("token for nobody: %v", err)
 	}
+	hot := filepath.Join(dir, "12345.csv")
+	os.WriteFile(hot, []byte("工单编号,诉求类别,问题描述,经度,纬度\nGD1,违章停车,占用消防通道,120.22,31.52\nGD2,违章停车,辖区外,121,31\n"), 0o600)
+	out, err = runCmd(t, "import", "hotline", hot, "--as", "ops")
+	if err != nil || !strings.Contains(out, "2 rows: imported 1, skipped 0 already imported, 1 failed") || !strings.Contains(out, "row 3 GD2") {
+		t.Errorf("import hotline: %v %q", err, out)
+	}
+	if _, err := runCmd(t, "import", "hotline", hot, "--as", "walker"); xiuhua.ErrorCode(err) != xiuhua.EForbidden {
+		t.Errorf("an inspector imports: %v", err)
+	}
 	if _, err := runCmd(t, "frobnicate"); err == nil {
 		t.Error("unknown command accepted")
 	}

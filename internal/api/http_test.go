@@ -283,3 +283,31 @@ func TestCalendarAndCatalogueEndpoints(t *testing.T) {
 		}
 	})
 }
+
+func TestHotlineOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newClient(t, db)
+		file := []byte("工单编号,诉求类别,问题描述,经度,纬度\nGD1,违章停车,占用消防通道,120.22,31.52\nGD2,外星人,不明飞行物,120.22,31.52\n")
+		rep := c.must(200, "dispatcher", "POST", "/api/v1/hotline/import?dry_run=true", file)
+		if rep["dry_run"] != true || num(rep["imported"]) != 1 || num(rep["failed"]) != 1 {
+			t.Fatalf("dry run %v", rep)
+		}
+		rep = c.must(200, "dispatcher", "POST", "/api/v1/hotline/import", file)
+		if num(rep["imported"]) != 1 || len(rep["errors"].([]any)) != 1 {
+			t.Fatalf("import %v", rep)
+		}
+		rep = c.must(200, "dispatcher", "POST", "/api/v1/hotline/import", file)
+		if num(rep["imported"]) != 0 || num(rep["skipped_already_imported"]) != 1 {
+			t.Fatalf("re-import %v", rep)
+		}
+		c.must(400, "dispatcher", "POST", "/api/v1/hotline/import", []byte("just,some,columns\n1,2,3\n"))
+		c.must(403, "inspector", "POST", "/api/v1/hotline/import", file)
+		c.must(403, "dispatcher", "PUT", "/api/v1/hotline/mappings", map[string]any{"text": "外星人", "category": "E0601"})
+		c.must(422, "admin", "PUT", "/api/v1/hotline/mappings", map[string]any{"text": "外星人", "category": "E9999"})
+		c.must(200, "admin", "PUT", "/api/v1/hotline/mappings", map[string]any{"text": "外星人", "category": "E0601"})
+		rep = c.must(200, "dispatcher", "POST", "/api/v1/hotline/import", file)
+		if num(rep["imported"]) != 1 {
+			t.Fatalf("after mapping %v", rep)
+		}
+	})
+}

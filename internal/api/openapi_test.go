@@ -40,6 +40,9 @@ var registeredRoutes = []string{
 	"POST /api/v1/units",
 	"GET /api/v1/units",
 	"GET /api/v1/calendar/add",
+	"POST /api/v1/hotline/import",
+	"GET /api/v1/hotline/mappings",
+	"PUT /api/v1/hotline/mappings",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.

@@ -110,6 +110,8 @@ type Case struct {
 	Source                            Source
 	Urgency                           catalog.Urgency
 	ReporterID                        int64
+	// ExternalRef names the case in the system it came from ("" for none).
+	ExternalRef string
 	// Unit is the code of the unit it was last dispatched to ("" before dispatch or after a return).
 	Unit string
 	// Deadline is the handling deadline in force (zero when none).

@@ -16,9 +16,9 @@ import (
 
 // Store is what the case loop needs from storage.
 type Store interface {
-	// CreateCase inserts a new case and its first event in one transaction,
-	// setting their ids.
-	CreateCase(ctx context.Context, c *Case, ev *Event) error
+	// CreateCases inserts new cases and their first events in one
+	// transaction, setting their ids: all or nothing.
+	CreateCases(ctx context.Context, cs []*Case, evs []*Event) error
 	// UpdateCase reads the case, calls fn and writes the case and the event
 	// fn returns, in one transaction; the write fails with a conflict when
 	// the stored version moved meanwhile.
@@ -68,12 +68,55 @@ type ReportInput struct {
 	Urgency     catalog.Urgency `json:"urgency"`
 	Address     string          `json:"address"`
 	Attachments []string        `json:"attachments"`
+	// ExternalRef names the report in the system it came from (e.g. a 12345
+	// hotline work order); a second report with the same ref is refused, which
+	// makes imports idempotent.
+	ExternalRef string `json:"-"`
 }
 
 // Report puts a new problem in the ledger in state reported.
 func (s *Service) Report(ctx context.Context, actor auth.Actor, in ReportInput) (Case, error) {
+	c, ev, err := s.prepare(ctx, actor, in)
+	if err != nil {
+		return Case{}, err
+	}
+	if err := s.Store.CreateCases(ctx, []*Case{&c}, []*Event{&ev}); err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
+// ReportBatch checks every input and stores the acceptable ones in one
+// transaction: the way bulk imports keep up. errs[i] says why ins[i] was
+// refused (nil when stored); err is a failure of the whole batch, in which
+// case nothing was stored.
+func (s *Service) ReportBatch(ctx context.Context, actor auth.Actor, ins []ReportInput) (cases []Case, errs []error, err error) {
+	cases, errs = make([]Case, len(ins)), make([]error, len(ins))
+	var cp []*Case
+	var ep []*Event
+	evs := make([]Event, len(ins))
+	for i, in := range ins {
+		cases[i], evs[i], errs[i] = s.prepare(ctx, actor, in)
+		if errs[i] == nil {
+			cp, ep = append(cp, &cases[i]), append(ep, &evs[i])
+		}
+	}
+	if len(cp) == 0 {
+		return cases, errs, nil
+	}
+	return cases, errs, s.Store.CreateCases(ctx, cp, ep)
+}
+
+// Check validates a report as Report would, without storing it (dry runs).
+func (s *Service) Check(ctx context.Context, actor auth.Actor, in ReportInput) error {
+	_, _, err := s.prepare(ctx, actor, in)
+	return err
+}
+
+// prepare validates a report and builds the case and its first event.
+func (s *Service) prepare(ctx context.Context, actor auth.Actor, in ReportInput) (Case, Event, error) {
 	if actor.Role == auth.Handler {
-		return Case{}, xiuhua.Errorf(xiuhua.EForbidden, "handlers do not report cases", "处置人员不能上报案件")
+		return Case{}, Event{}, xiuhua.Errorf(xiuhua.EForbidden, "handlers do not report cases", "处置人员不能上报案件")
 	}
 	in.Description = strings.TrimSpace(in.Description)
 	in.Address = strings.TrimSpace(in.Address)
@@ -108,36 +151,36 @@ func (s *Service) Report(ctx context.Context, actor auth.Actor, in ReportInput) 
 	if len(in.Attachments) > 20 {
 		probs = append(probs, "at most 20 attachments / 最多20个附件")
 	}
+	if len(in.ExternalRef) > 100 {
+		probs = append(probs, "external reference is at most 100 bytes / 外部编号不超过100字节")
+	}
 	if len(probs) > 0 {
 		e := xiuhua.Errorf(xiuhua.EInvalid, "invalid report: %s", "上报信息有误：%s", strings.Join(probs, "; "))
 		e.Details = probs
-		return Case{}, e
+		return Case{}, Event{}, e
 	}
 	cat, ok := s.Category(in.Category)
 	if !ok || !cat.Enabled {
-		return Case{}, xiuhua.Errorf(xiuhua.EUnprocessable, "unknown or disabled category %q", "分类 %q 不存在或已停用", in.Category)
+		return Case{}, Event{}, xiuhua.Errorf(xiuhua.EUnprocessable, "unknown or disabled category %q", "分类 %q 不存在或已停用", in.Category)
 	}
 	loc, ok := s.Locate(*in.Lon, *in.Lat)
 	if !ok {
-		return Case{}, xiuhua.Errorf(xiuhua.EUnprocessable, "the point (%.6f, %.6f) is outside every unit grid of this jurisdiction",
+		return Case{}, Event{}, xiuhua.Errorf(xiuhua.EUnprocessable, "the point (%.6f, %.6f) is outside every unit grid of this jurisdiction",
 			"该位置（%.6f, %.6f）不在本辖区任何单元网格内", *in.Lon, *in.Lat)
 	}
 	if !actor.Covers(loc.Grid.Code) {
-		return Case{}, xiuhua.Errorf(xiuhua.EForbidden, "the point is in grid %s, outside your jurisdiction", "该位置属于网格 %s，不在您的管辖范围内", loc.Grid.Code)
+		return Case{}, Event{}, xiuhua.Errorf(xiuhua.EForbidden, "the point is in grid %s, outside your jurisdiction", "该位置属于网格 %s，不在您的管辖范围内", loc.Grid.Code)
 	}
 	if err := s.checkBlobs(ctx, actor, in.Attachments); err != nil {
-		return Case{}, err
+		return Case{}, Event{}, err
 	}
 	now := s.Now()
 	c := Case{State: Reported, Version: 1, Category: cat.Code, Description: in.Description, Address: in.Address,
 		Lon: *in.Lon, Lat: *in.Lat, Grid: loc.Grid.Code, Community: loc.Community.Code, Street: loc.Street.Code, District: loc.District.Code,
-		Source: in.Source, Urgency: in.Urgency, ReporterID: actor.UserID, CreatedAt: now, UpdatedAt: now}
+		Source: in.Source, Urgency: in.Urgency, ReporterID: actor.UserID, ExternalRef: in.ExternalRef, CreatedAt: now, UpdatedAt: now}
 	ev := Event{Seq: 1, Action: Report, To: Reported, ActorID: actor.UserID, ActorName: actor.Username, ActorUnit: actor.Unit,
 		At: now, Note: in.Description, Attachments: in.Attachments}
-	if err := s.Store.CreateCase(ctx, &c, &ev); err != nil {
-		return Case{}, err
-	}
-	return c, nil
+	return c, ev, nil
 }
 
 // Act takes one action on a case.

@@ -14,16 +14,17 @@ import (
 
 const caseCols = `id, state, version, category, description, address, lon, lat, grid, community, street, district,
 	source, urgency, reporter_id, unit_code, deadline, rework_count, extension_hours, suspended_from, remaining_ms,
-	handler_id, handled_at, created_at, updated_at, closed_at`
+	handler_id, handled_at, created_at, updated_at, closed_at, external_ref`
 
 func scanCase(s interface{ Scan(...any) error }) (casework.Case, error) {
 	var c casework.Case
 	var reporter, handler, deadline, handledAt, closedAt sql.NullInt64
-	var unit sql.NullString
+	var unit, ext sql.NullString
 	var created, updated, remaining int64
 	err := s.Scan(&c.ID, &c.State, &c.Version, &c.Category, &c.Description, &c.Address, &c.Lon, &c.Lat,
 		&c.Grid, &c.Community, &c.Street, &c.District, &c.Source, &c.Urgency, &reporter, &unit, &deadline,
-		&c.ReworkCount, &c.ExtensionHours, &c.SuspendedFrom, &remaining, &handler, &handledAt, &created, &updated, &closedAt)
+		&c.ReworkCount, &c.ExtensionHours, &c.SuspendedFrom, &remaining, &handler, &handledAt, &created, &updated, &closedAt, &ext)
+	c.ExternalRef = ext.String
 	c.ReporterID, c.HandlerID, c.Unit = reporter.Int64, handler.Int64, unit.String
 	c.Deadline, c.HandledAt, c.ClosedAt = fromMS(deadline), fromMS(handledAt), fromMS(closedAt)
 	c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
@@ -45,23 +46,67 @@ func nullStr(s string) any {
 	return s
 }
 
-// CreateCase inserts a case and its first event in one transaction.
-func (db *DB) CreateCase(ctx context.Context, c *casework.Case, ev *casework.Event) error {
+// CreateCases inserts cases and their first events in one transaction.
+func (db *DB) CreateCases(ctx context.Context, cs []*casework.Case, evs []*casework.Event) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO cases (state, version, category, description, address, lon, lat,
+		stmt, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO cases (state, version, category, description, address, lon, lat,
 			grid, community, street, district, source, urgency, reporter_id, unit_code, deadline, rework_count, extension_hours,
-			suspended_from, remaining_ms, handler_id, handled_at, created_at, updated_at, closed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			string(c.State), c.Version, c.Category, c.Description, c.Address, c.Lon, c.Lat, c.Grid, c.Community, c.Street, c.District,
-			string(c.Source), string(c.Urgency), nullID(c.ReporterID), nullStr(c.Unit), nullMS(c.Deadline), c.ReworkCount,
-			c.ExtensionHours, string(c.SuspendedFrom), c.Remaining.Milliseconds(), nullID(c.HandlerID), nullMS(c.HandledAt),
-			ms(c.CreatedAt), ms(c.UpdatedAt), nullMS(c.ClosedAt)).Scan(&c.ID)
+			suspended_from, remaining_ms, handler_id, handled_at, created_at, updated_at, closed_at, external_ref)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
 		if err != nil {
 			return err
 		}
-		ev.CaseID, ev.Seq = c.ID, c.Version
-		return db.insertEvent(ctx, tx, ev)
+		defer stmt.Close()
+		for i, c := range cs {
+			err := stmt.QueryRowContext(ctx,
+				string(c.State), c.Version, c.Category, c.Description, c.Address, c.Lon, c.Lat, c.Grid, c.Community, c.Street, c.District,
+				string(c.Source), string(c.Urgency), nullID(c.ReporterID), nullStr(c.Unit), nullMS(c.Deadline), c.ReworkCount,
+				c.ExtensionHours, string(c.SuspendedFrom), c.Remaining.Milliseconds(), nullID(c.HandlerID), nullMS(c.HandledAt),
+				ms(c.CreatedAt), ms(c.UpdatedAt), nullMS(c.ClosedAt), nullStr(c.ExternalRef)).Scan(&c.ID)
+			if isUnique(err) {
+				return xiuhua.Errorf(xiuhua.EConflict, "%s was already reported", "%s 已经上报过", c.ExternalRef)
+			}
+			if err != nil {
+				return err
+			}
+			ev := evs[i]
+			ev.CaseID, ev.Seq = c.ID, c.Version
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// ExistingRefs returns which of the external references are already in the ledger.
+func (db *DB) ExistingRefs(ctx context.Context, refs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for start := 0; start < len(refs); start += 500 {
+		chunk := refs[start:min(start+500, len(refs))]
+		args := make([]any, len(chunk))
+		for i, r := range chunk {
+			args[i] = r
+		}
+		rows, err := db.R.QueryContext(ctx, db.Q(`SELECT external_ref, id FROM cases WHERE external_ref IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var ref string
+			var id int64
+			if err := rows.Scan(&ref, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[ref] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *casework.Event) error {

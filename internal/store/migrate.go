@@ -78,7 +78,9 @@ func (db *DB) provider() (*goose.Provider, error) {
 			return nil
 		}}, nil))
 	}
-	return goose.NewProvider(dialect, db.W, nil, goose.WithGoMigrations(ms...), goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(dialect, db.W, nil, goose.WithGoMigrations(ms...), goose.WithDisableGlobalRegistry(true),
+		// Migrations from branches developed side by side may land out of order.
+		goose.WithAllowOutofOrder(true))
 }
 
 // splitStatements splits a script on semicolons at line ends, dropping
