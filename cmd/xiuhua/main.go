@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -37,12 +38,14 @@ Usage:
   xiuhua demo    [--addr ADDR] [--data DIR]      run with the Wuxi demo territory on a fresh store
   xiuhua serve   --addr ADDR --data DIR [--database URL]
   xiuhua migrate --data DIR [--database URL]
-  xiuhua user add --username U --role ROLE [--unit CODE] [--scope TERRITORY]
+  xiuhua user add --username U --role ROLE [--unit CODE] [--scope TERRITORY] [--password-stdin]
+  xiuhua user password --username U --password-stdin
   xiuhua token issue --username U
   xiuhua token revoke --username U                revoke every API token of a user
   xiuhua import territory FILE.geojson
   xiuhua import calendar FILE.json
   xiuhua import hotline FILE.csv --as USERNAME [--dry-run]   12345 hotline work orders
+  xiuhua audit verify                             check the tamper-evident log against the ledger
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "token" || cmd == "import") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (cmd == "user" || cmd == "token" || cmd == "import" || cmd == "audit") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, rest, stdout)
 	case "user add":
 		return cmdUserAdd(ctx, rest, stdout)
+	case "user password":
+		return cmdUserPassword(ctx, rest, stdout)
 	case "token issue":
 		return cmdTokenIssue(ctx, rest, stdout)
 	case "token revoke":
@@ -97,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImport(ctx, "calendar", rest, stdout)
 	case "import hotline":
 		return cmdImportHotline(ctx, rest, stdout, stderr)
+	case "audit verify":
+		return cmdAuditVerify(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "xiuhua", buildVersion())
 		return nil
@@ -217,7 +224,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return serve(ctx, a, *addr, log, func(url string) {
 		fmt.Fprintf(stdout, "\nxiuhua demo: %d areas, %d units, %d cases\n", res.Areas, res.Units, res.Cases)
-		fmt.Fprintf(stdout, "Open %s\n", url)
+		fmt.Fprintf(stdout, "Open %s and sign in as dispatcher, inspector, sanitation … with the password %s\n", url, demo.Password)
 		fmt.Fprintf(stdout, "Try:  curl -H 'Authorization: Bearer %s' %s/api/v1/cases\n", res.AdminToken, url)
 		fmt.Fprintf(stdout, "\nDemo users (username (role, scope): API token):\n")
 		for _, u := range res.Users {
@@ -277,7 +284,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func cmdUserAdd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("user add", "user add --username U --role ROLE [--unit CODE] [--scope TERRITORY_CODE] [--name NAME]", stdout)
+	fs := newFlags("user add", "user add --username U --role ROLE [--unit CODE] [--scope TERRITORY_CODE] [--name NAME] [--password-stdin]", stdout)
 	var sf storeFlags
 	sf.register(fs)
 	var u auth.User
@@ -287,20 +294,83 @@ func cmdUserAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&role, "role", "", "one of admin, dispatcher, handler, inspector, leader (required)")
 	fs.StringVar(&u.Unit, "unit", "", "code of the user's unit (required for handlers)")
 	fs.StringVar(&u.Scope, "scope", "", "territory code the user may see and act in (default: the unit's; empty for a city-wide admin)")
+	pwStdin := fs.Bool("password-stdin", false, "read a password for the web console from the first line of standard input")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	u.Role = auth.Role(role)
+	hash := ""
+	if *pwStdin {
+		pw, err := readPassword(strings.TrimSpace(u.Username))
+		if err != nil {
+			return err
+		}
+		hash = auth.HashPassword(pw)
+	}
 	a, err := sf.open(ctx, logger(io.Discard))
 	if err != nil {
 		return err
 	}
 	defer a.DB.Close()
-	tok, err := a.AddUser(ctx, u, "")
+	tok, err := a.AddUser(ctx, u, hash)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s added (%s)\n%s\n", u.Username, u.Role, tok)
+	return nil
+}
+
+// stdin is where --password-stdin reads (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// readPassword reads one line of standard input as a password and checks it
+// against the password policy. Reading a pipe keeps the password out of the
+// process list and the shell history, where a flag would put it.
+func readPassword(username string) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", xiuhua.Errorf(xiuhua.EInvalid, "cannot read the password from standard input: %v", "无法从标准输入读取密码：%v", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", xiuhua.Errorf(xiuhua.EInvalid, "no password on standard input (one line expected)", "标准输入中没有密码（应为一行）")
+	}
+	return pw, auth.CheckPasswordPolicy(pw, username)
+}
+
+func cmdUserPassword(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("user password", "user password --username U --password-stdin", stdout)
+	var sf storeFlags
+	sf.register(fs)
+	user := fs.String("username", "", "the user whose password is set (required)")
+	pwStdin := fs.Bool("password-stdin", false, "read the new password from the first line of standard input (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *user == "" || !*pwStdin {
+		return xiuhua.Errorf(xiuhua.EInvalid, "give --username and --password-stdin", "请指定 --username 和 --password-stdin")
+	}
+	pw, err := readPassword(*user)
+	if err != nil {
+		return err
+	}
+	a, err := sf.open(ctx, logger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	u, err := a.DB.UserByName(ctx, *user)
+	if err != nil {
+		return err
+	}
+	if err := a.DB.SetPassword(ctx, u.Username, auth.HashPassword(pw)); err != nil {
+		return err
+	}
+	// A new password signs the user out of every browser.
+	if err := a.DB.DeleteUserWebSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password of %s set; their web sessions are ended\n", u.Username)
 	return nil
 }
 

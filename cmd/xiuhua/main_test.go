@@ -94,6 +94,9 @@ func TestCommands(t *testing.T) {
 	if _, err := runCmd(t, "import", "hotline", hot, "--as", "walker"); xiuhua.ErrorCode(err) != xiuhua.EForbidden {
 		t.Errorf("an inspector imports: %v", err)
 	}
+	if out, err := runCmd(t, "audit", "verify"); err != nil || !strings.Contains(out, "audit log intact") {
+		t.Errorf("audit verify: %v %q", err, out)
+	}
 	if _, err := runCmd(t, "frobnicate"); err == nil {
 		t.Error("unknown command accepted")
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/blob"
 	"github.com/xiuhua/xiuhua/internal/calendar"
@@ -189,7 +190,7 @@ func (a *App) PutCategory(ctx context.Context, actor auth.Actor, c catalog.Categ
 	if err := c.Check(); err != nil {
 		return err
 	}
-	if err := a.DB.PutCategory(ctx, c); err != nil {
+	if err := a.DB.PutCategory(audit.WithActor(ctx, actor.UserID), c); err != nil {
 		return err
 	}
 	return a.reloadCatalog(ctx)
@@ -200,7 +201,7 @@ func (a *App) DeleteCategory(ctx context.Context, actor auth.Actor, code string)
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	if err := a.DB.DeleteCategory(ctx, code); err != nil {
+	if err := a.DB.DeleteCategory(audit.WithActor(ctx, actor.UserID), code); err != nil {
 		return err
 	}
 	return a.reloadCatalog(ctx)
@@ -221,7 +222,7 @@ func (a *App) PutUnit(ctx context.Context, actor auth.Actor, u org.Unit) (org.Un
 	if !actor.Covers(u.Scope) {
 		return u, xiuhua.Errorf(xiuhua.EForbidden, "territory %s is outside your jurisdiction", "区域 %s 不在您的管辖范围内", u.Scope)
 	}
-	return u, a.DB.PutUnit(ctx, u)
+	return u, a.DB.PutUnit(audit.WithActor(ctx, actor.UserID), u)
 }
 
 // Units lists the units an actor can see: those working inside or over its territory.

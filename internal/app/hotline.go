@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/hotline"
 )
@@ -37,7 +38,7 @@ func (a *App) PutHotlineMapping(ctx context.Context, actor auth.Actor, text, cod
 	if _, ok := a.Category(code); !ok {
 		return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown category %s", "分类 %s 不存在", code)
 	}
-	return a.DB.PutHotlineMapping(ctx, text, code)
+	return a.DB.PutHotlineMapping(audit.WithActor(ctx, actor.UserID), text, code)
 }
 
 // ImportHotline reads a 12345 CSV export and imports its work orders as the

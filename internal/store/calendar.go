@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/calendar"
@@ -37,6 +38,6 @@ func (db *DB) ImportCalendar(ctx context.Context, days calendar.Schedule) error 
 				return err
 			}
 		}
-		return nil
+		return db.auditChange(ctx, tx, "calendar.import", fmt.Sprintf("%d days", len(days)), days)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,7 +130,9 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *casework.Event) e
 			return err
 		}
 	}
-	return nil
+	payload := eventPayload(ev.CaseID, ev.ID, ev.Seq, string(ev.Action), string(ev.From), string(ev.To), ev.ActorID, ev.ActorName,
+		ev.ActorUnit, ms(ev.At), ev.Note, string(data), ev.Attachments)
+	return db.appendAudit(ctx, tx, ev.ActorID, "case.event", strconv.FormatInt(ev.ID, 10), payload, ev.At)
 }
 
 // UpdateCase runs fn on the stored case and writes its result, guarded by the

@@ -18,9 +18,15 @@ func (db *DB) SeedCategories(ctx context.Context, cs []catalog.Category) error {
 	now := ms(time.Now())
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, c := range cs {
-			if _, err := tx.ExecContext(ctx, db.Q(upsertCategory+` ON CONFLICT (code) DO NOTHING`),
-				c.Code, string(c.Kind), c.NameZh, c.NameEn, c.UrgentHours, c.NormalHours, c.Clock, c.Duty, c.Enabled, now); err != nil {
+			res, err := tx.ExecContext(ctx, db.Q(upsertCategory+` ON CONFLICT (code) DO NOTHING`),
+				c.Code, string(c.Kind), c.NameZh, c.NameEn, c.UrgentHours, c.NormalHours, c.Clock, c.Duty, c.Enabled, now)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := db.auditChange(ctx, tx, "category.seed", c.Code, c); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -29,28 +35,35 @@ func (db *DB) SeedCategories(ctx context.Context, cs []catalog.Category) error {
 
 // PutCategory adds or changes a category (an admin's edit, including enabling and disabling).
 func (db *DB) PutCategory(ctx context.Context, c catalog.Category) error {
-	_, err := db.W.ExecContext(ctx, db.Q(upsertCategory+` ON CONFLICT (code) DO UPDATE SET kind = excluded.kind,
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.Q(upsertCategory+` ON CONFLICT (code) DO UPDATE SET kind = excluded.kind,
 		name_zh = excluded.name_zh, name_en = excluded.name_en, urgent_hours = excluded.urgent_hours,
 		normal_hours = excluded.normal_hours, clock = excluded.clock, duty = excluded.duty, enabled = excluded.enabled,
 		updated_at = excluded.updated_at`),
-		c.Code, string(c.Kind), c.NameZh, c.NameEn, c.UrgentHours, c.NormalHours, c.Clock, c.Duty, c.Enabled, ms(time.Now()))
-	return err
+			c.Code, string(c.Kind), c.NameZh, c.NameEn, c.UrgentHours, c.NormalHours, c.Clock, c.Duty, c.Enabled, ms(time.Now()))
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "category.put", c.Code, c)
+	})
 }
 
 // DeleteCategory removes a category nobody has used; one in use answers conflict
 // (disable it instead).
 func (db *DB) DeleteCategory(ctx context.Context, code string) error {
-	res, err := db.W.ExecContext(ctx, db.Q(`DELETE FROM categories WHERE code = ?`), code)
-	if isForeignKey(err) {
-		return xiuhua.Errorf(xiuhua.EConflict, "category %s is used by cases: disable it instead", "分类 %s 已有案件使用，不能删除，请改为停用", code)
-	}
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return xiuhua.Errorf(xiuhua.ENotFound, "no category %s", "分类 %s 不存在", code)
-	}
-	return nil
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.Q(`DELETE FROM categories WHERE code = ?`), code)
+		if isForeignKey(err) {
+			return xiuhua.Errorf(xiuhua.EConflict, "category %s is used by cases: disable it instead", "分类 %s 已有案件使用，不能删除，请改为停用", code)
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return xiuhua.Errorf(xiuhua.ENotFound, "no category %s", "分类 %s 不存在", code)
+		}
+		return db.auditChange(ctx, tx, "category.delete", code, nil)
+	})
 }
 
 // Categories lists the whole catalogue, enabled or not, by code.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/xiuhua/xiuhua"
@@ -27,10 +28,15 @@ func (db *DB) HotlineMappings(ctx context.Context) (map[string]string, error) {
 
 // PutHotlineMapping maps a hotline category text to a catalogue code.
 func (db *DB) PutHotlineMapping(ctx context.Context, text, category string) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO hotline_mappings (text, category, updated_at) VALUES (?, ?, ?)
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO hotline_mappings (text, category, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (text) DO UPDATE SET category = excluded.category, updated_at = excluded.updated_at`), text, category, ms(time.Now()))
-	if isForeignKey(err) {
-		return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown category %s", "分类 %s 不存在", category)
-	}
-	return err
+		if isForeignKey(err) {
+			return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown category %s", "分类 %s 不存在", category)
+		}
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "hotline.mapping", text, category)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/xiuhua/xiuhua"
@@ -13,13 +14,18 @@ import (
 
 // PutUnit adds or changes a unit.
 func (db *DB) PutUnit(ctx context.Context, u org.Unit) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO units (code, name, kind, duty, scope, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO units (code, name, kind, duty, scope, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, duty = excluded.duty, scope = excluded.scope, enabled = excluded.enabled`),
-		u.Code, u.Name, string(u.Kind), u.Duty, u.Scope, u.Enabled, ms(time.Now()))
-	if isForeignKey(err) {
-		return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown territory %s", "区域 %s 不存在", u.Scope)
-	}
-	return err
+			u.Code, u.Name, string(u.Kind), u.Duty, u.Scope, u.Enabled, ms(time.Now()))
+		if isForeignKey(err) {
+			return xiuhua.Errorf(xiuhua.EUnprocessable, "unknown territory %s", "区域 %s 不存在", u.Scope)
+		}
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "unit.put", u.Code, u)
+	})
 }
 
 const unitCols = `code, name, kind, duty, scope, enabled`
@@ -70,9 +76,16 @@ func (db *DB) CreateUser(ctx context.Context, u auth.User, passwordHash string) 
 		pw = passwordHash
 	}
 	var id int64
-	err := db.W.QueryRowContext(ctx, db.Q(`INSERT INTO users (username, display_name, role, unit_code, scope, password_hash, disabled, created_at)
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO users (username, display_name, role, unit_code, scope, password_hash, disabled, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		u.Username, u.DisplayName, string(u.Role), unit, u.Scope, pw, u.Disabled, ms(time.Now())).Scan(&id)
+			u.Username, u.DisplayName, string(u.Role), unit, u.Scope, pw, u.Disabled, ms(time.Now())).Scan(&id)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		return db.auditChange(ctx, tx, "user.create", u.Username, u) // never the password hash
+	})
 	switch {
 	case isUnique(err):
 		return 0, xiuhua.Errorf(xiuhua.EConflict, "username %s is taken", "用户名 %s 已存在", u.Username)
@@ -103,9 +116,15 @@ func (db *DB) UserByName(ctx context.Context, username string) (auth.User, error
 
 // CreateToken stores the hash of a new API token for a user.
 func (db *DB) CreateToken(ctx context.Context, userID int64, hash, label string) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO tokens (user_id, hash, label, created_at) VALUES (?, ?, ?, ?)`),
-		userID, hash, label, ms(time.Now()))
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO tokens (user_id, hash, label, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
+			userID, hash, label, ms(time.Now())).Scan(&id); err != nil {
+			return err
+		}
+		// The entry names the token by id: neither it nor its hash goes in the log.
+		return db.auditChange(ctx, tx, "token.issue", strconv.FormatInt(userID, 10), map[string]any{"token_id": id, "label": label})
+	})
 }
 
 // UserByToken returns the live user holding a token hash; unknown, revoked
@@ -121,6 +140,12 @@ func (db *DB) UserByToken(ctx context.Context, hash string) (auth.User, error) {
 
 // RevokeTokens revokes every token of a user.
 func (db *DB) RevokeTokens(ctx context.Context, userID int64) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), ms(time.Now()), userID)
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.Q(`UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), ms(time.Now()), userID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		return db.auditChange(ctx, tx, "token.revoke", strconv.FormatInt(userID, 10), map[string]any{"revoked": n})
+	})
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"fmt"
 	"sort"
@@ -63,6 +65,7 @@ func (db *DB) ImportAreas(ctx context.Context, areas []territory.Area) error {
 	sorted := append([]territory.Area(nil), areas...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Level.Rank() < sorted[j].Level.Rank() })
 	now := ms(time.Now())
+	sum := sha256.New()
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO areas (code, name, level, parent_code, geometry, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code,
@@ -83,7 +86,15 @@ func (db *DB) ImportAreas(ctx context.Context, areas []territory.Area) error {
 			if _, err := stmt.ExecContext(ctx, a.Code, a.Name, string(a.Level), parent, string(g), now); err != nil {
 				return fmt.Errorf("area %s: %w", a.Code, err)
 			}
+			sum.Write(g)
 		}
-		return nil
+		// One entry per import: the codes and a hash of every geometry, not
+		// the geometries themselves (megabytes for a city).
+		codes := make([]string, len(sorted))
+		for i, a := range sorted {
+			codes[i] = a.Code
+		}
+		return db.auditChange(ctx, tx, "territory.import", fmt.Sprintf("%d areas", len(sorted)),
+			map[string]any{"codes": codes, "geometry_sha256": hex.EncodeToString(sum.Sum(nil))})
 	})
 }
