@@ -6,6 +6,8 @@ import (
 
 	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
+	"github.com/xiuhua/xiuhua/internal/open311"
+	"github.com/xiuhua/xiuhua/internal/web"
 )
 
 // handler composes the doors of one server: the JSON API (with health and
@@ -16,6 +18,7 @@ func handler(a *app.App, log *slog.Logger) http.Handler {
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/metrics", apiSrv)
-	mux.Handle("/", apiSrv) // until the web console serves "/"
+	mux.Handle(open311.Prefix, open311.New(a, log))
+	mux.Handle("/", web.New(a, log))
 	return mux
 }

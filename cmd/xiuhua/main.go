@@ -46,6 +46,7 @@ Usage:
   xiuhua import calendar FILE.json
   xiuhua import hotline FILE.csv --as USERNAME [--dry-run]   12345 hotline work orders
   xiuhua audit verify                             check the tamper-evident log against the ledger
+  xiuhua open311 key add --name NAME [--scope TERRITORY] | key revoke --name NAME | key list   Open311 client keys
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
@@ -104,6 +105,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImportHotline(ctx, rest, stdout, stderr)
 	case "audit verify":
 		return cmdAuditVerify(ctx, rest, stdout)
+	case "open311":
+		return cmdOpen311(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "xiuhua", buildVersion())
 		return nil

@@ -43,6 +43,10 @@ var registeredRoutes = []string{
 	"POST /api/v1/hotline/import",
 	"GET /api/v1/hotline/mappings",
 	"PUT /api/v1/hotline/mappings",
+	"GET /api/v1/cases/{id}/duplicates",
+	"POST /api/v1/cases/{id}/merge",
+	"POST /api/v1/cases/{id}/unmerge",
+	"POST /api/v1/cases/{id}/duplicates/dismiss",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.

@@ -116,8 +116,10 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 
 	tokens := map[string]string{}
 	ids := map[string]auth.Actor{}
+	// One hash for every demo account: they share the published password.
+	pwHash := auth.HashPassword(Password)
 	for _, u := range demoUsers {
-		tok, err := a.AddUser(ctx, u, "")
+		tok, err := a.AddUser(ctx, u, pwHash)
 		if err != nil {
 			return res, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
@@ -135,6 +137,10 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	res.Cases = n
 	return res, err
 }
+
+// Password signs every demo account in to the web console. It is
+// published (README, the demo's output): the demo is for looking around.
+const Password = "xiuhua-demo-2026"
 
 // demoUsers are one account per role, centred on 梁溪区 清名桥街道 (the seeds' street).
 var demoUsers = []auth.User{
@@ -217,8 +223,15 @@ func seedCases(ctx context.Context, a *app.App, areas []territory.Area, users ma
 		// hand were mostly reported in the last few days, so that only some
 		// of them are overdue, as on a real desk.
 		target := rng.IntN(100)
+		// A case dispatched to a unit without a demo account stays with it,
+		// so it counts as in hand too.
+		inHand := target < 52
+		if loc, ok := a.Locate(lon, lat); ok && target >= 18 {
+			probe := casework.Case{District: loc.District.Code, Street: loc.Street.Code, Community: loc.Community.Code}
+			inHand = inHand || handlerFor(unitFor(cat, probe)) == ""
+		}
 		days := 27.0
-		if target < 52 && rng.IntN(3) != 0 {
+		if inHand && rng.IntN(4) != 0 {
 			days = 1
 		}
 		clock = now.Add(-time.Duration(rng.Float64()*days*24) * time.Hour)

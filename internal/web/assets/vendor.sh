@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Copies the pinned front-end packages (package.json, package-lock.json) into
+# ../static/vendor, where go:embed picks them up. The copies are committed:
+# building and running xiuhua never needs npm, and no page loads from a CDN.
+set -euo pipefail
+cd "$(dirname "$0")"
+npm ci --no-audit --no-fund --ignore-scripts
+dst=../static/vendor/leaflet
+rm -rf "$dst"
+mkdir -p "$dst/images"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$dst/"
+cp node_modules/leaflet/dist/images/*.png "$dst/images/"
+cp node_modules/leaflet/LICENSE "$dst/LICENSE"
+echo "leaflet $(node -p 'require("./node_modules/leaflet/package.json").version')" > "$dst/VERSION"
+rm -rf node_modules
