@@ -47,6 +47,7 @@ Usage:
   xiuhua import hotline FILE.csv --as USERNAME [--dry-run]   12345 hotline work orders
   xiuhua audit verify                             check the tamper-evident log against the ledger
   xiuhua open311 key add --name NAME [--scope TERRITORY] | key revoke --name NAME | key list   Open311 client keys
+  xiuhua assess metrics|score|publish --period 2026-10 [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID]
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
@@ -107,6 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAuditVerify(ctx, rest, stdout)
 	case "open311":
 		return cmdOpen311(ctx, rest, stdout)
+	case "assess":
+		return cmdAssess(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "xiuhua", buildVersion())
 		return nil
@@ -248,6 +251,20 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.DB.Optimize(ctx); err != nil {
+					log.Warn("optimize", "err", err)
+				}
+			}
+		}
+	}()
 	ready("http://" + ln.Addr().String())
 	select {
 	case err := <-errc:

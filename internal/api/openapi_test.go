@@ -47,6 +47,21 @@ var registeredRoutes = []string{
 	"POST /api/v1/cases/{id}/merge",
 	"POST /api/v1/cases/{id}/unmerge",
 	"POST /api/v1/cases/{id}/duplicates/dismiss",
+	"GET /api/v1/assess/metrics",
+	"GET /api/v1/assess/schemes",
+	"POST /api/v1/assess/schemes",
+	"GET /api/v1/assess/points",
+	"POST /api/v1/assess/points",
+	"GET /api/v1/assess/rounds",
+	"POST /api/v1/assess/rounds",
+	"GET /api/v1/assess/rounds/{id}",
+	"GET /api/v1/assess/rounds/{id}/sample",
+	"POST /api/v1/assess/rounds/{id}/visits",
+	"POST /api/v1/assess/rounds/{id}/inspected",
+	"POST /api/v1/assess/rounds/{id}/findings",
+	"GET /api/v1/assess/scores",
+	"POST /api/v1/assess/publish",
+	"GET /api/v1/assess/publications",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.

@@ -135,7 +135,10 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 
 	n, err := seedCases(ctx, a, areas, ids)
 	res.Cases = n
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	return res, a.DB.Optimize(ctx)
 }
 
 // Password signs every demo account in to the web console. It is

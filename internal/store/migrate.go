@@ -23,8 +23,24 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.Up(ctx)
-	return err
+	if _, err = p.Up(ctx); err != nil {
+		return err
+	}
+	return db.Optimize(ctx)
+}
+
+// Optimize refreshes the query planner's statistics on SQLite, which plans
+// with what ANALYZE gathers and never gathers it by itself; optimize does so
+// only where they are missing or stale, so it is cheap to call at start,
+// after a bulk load and now and then. PostgreSQL's autovacuum keeps its own.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	if _, err := db.W.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
+		return fmt.Errorf("optimize: %w", err)
+	}
+	return nil
 }
 
 // SchemaVersion returns the current and the latest known migration version.
