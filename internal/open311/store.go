@@ -20,35 +20,13 @@ import (
 // The SQL of this door lives here, written once for both stores with the
 // store's placeholders (store.DB.Q) and times in Unix milliseconds.
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func nullMS(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
-// territoryColumn picks the case column a territory code filters on (codes
-// nest; the length says the level), as the store does.
-func territoryColumn(code string) string {
-	switch len(code) {
-	case 6:
-		return "district"
-	case 9:
-		return "street"
-	case 12:
-		return "community"
-	}
-	return "grid"
-}
+// Times and territory columns are stored as the store does.
+var (
+	ms              = store.Millis
+	nullMS          = store.NullMillis
+	fromMS          = store.FromMillis
+	territoryColumn = store.TerritoryColumn
+)
 
 func isUnique(err error) bool {
 	var pe *pgconn.PgError

@@ -242,49 +242,19 @@ func territoryColumn(code string) string {
 	return "grid"
 }
 
-// Cases lists cases matching f, newest first.
+// Cases lists cases matching f, newest first, with the desk's filters.
 func (db *DB) Cases(ctx context.Context, f casework.Filter) ([]casework.Case, error) {
-	var where []string
-	var args []any
-	if f.Territory != "" {
-		where = append(where, territoryColumn(f.Territory)+" = ?")
-		args = append(args, f.Territory)
-	}
-	if len(f.States) > 0 {
-		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, s := range f.States {
-			args = append(args, string(s))
-		}
-	}
-	if f.Category != "" {
-		where = append(where, "category = ?")
-		args = append(args, f.Category)
-	}
-	if f.Unit != "" {
-		where = append(where, "unit_code = ?")
-		args = append(args, f.Unit)
-	}
-	if f.Source != "" {
-		where = append(where, "source = ?")
-		args = append(args, string(f.Source))
-	}
-	if f.Overdue != nil {
-		if *f.Overdue {
-			where = append(where, "state = 'dispatched' AND deadline < ?")
-		} else {
-			where = append(where, "NOT (state = 'dispatched' AND deadline IS NOT NULL AND deadline < ?)")
-		}
-		args = append(args, ms(f.Now))
-	}
+	where, args := deskWhere(DeskFilter{Territory: f.Territory, States: f.States, Category: f.Category, Unit: f.Unit,
+		Source: f.Source, Overdue: f.Overdue, Now: f.Now}, true, true)
 	if f.Before > 0 {
-		where = append(where, "id < ?")
+		if where == "" {
+			where = " WHERE id < ?"
+		} else {
+			where += " AND id < ?"
+		}
 		args = append(args, f.Before)
 	}
-	q := `SELECT ` + caseCols + ` FROM cases`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
+	q := `SELECT ` + caseCols + ` FROM cases` + where + ` ORDER BY id DESC LIMIT ?`
 	args = append(args, f.Limit)
 	rows, err := db.R.QueryContext(ctx, db.Q(q), args...)
 	if err != nil {

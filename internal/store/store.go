@@ -147,7 +147,20 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// ms converts a time to the stored Unix milliseconds.
+// Millis converts a time to the stored Unix milliseconds; NullMillis stores
+// a zero time as NULL and FromMillis converts back. Doors that keep their own
+// SQL (open311, assess) use them so that times are stored one way.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// NullMillis is Millis with NULL for the zero time.
+func NullMillis(t time.Time) any { return nullMS(t) }
+
+// FromMillis converts stored milliseconds back (NULL → zero time).
+func FromMillis(v sql.NullInt64) time.Time { return fromMS(v) }
+
+// TerritoryColumn is the case column a territory code filters on.
+func TerritoryColumn(code string) string { return territoryColumn(code) }
+
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // nullMS stores a zero time as NULL.
