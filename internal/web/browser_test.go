@@ -432,6 +432,14 @@ func browserLoop(t *testing.T, h *headless, e *env, db *store.DB, lang, photoFil
 		t.Errorf("%s events in the timeline, want 6", n)
 	}
 	disp.shot("11-closed")
+	// The dashboard draws its five charts over the ledger, the community
+	// map among them (ECharts on canvas).
+	disp.goTo("/dashboard")
+	disp.waitFor("the charts", `document.getElementById('dashboard').dataset.ready === '5' && document.querySelector('#chart-communities canvas') && document.querySelector('#chart-daily canvas')`)
+	if got := disp.eval(`document.querySelector('#table-daily tbody tr:last-child td:nth-child(3)').textContent`); got == "0" {
+		t.Error("the dashboard shows no case closed today")
+	}
+	disp.shot("12-dashboard")
 	disp.clean()
 }
 

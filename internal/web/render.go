@@ -32,7 +32,7 @@ var staticFS embed.FS
 type pageTemplate struct{ t *template.Template }
 
 // pageNames lists the pages; each is templates/NAME.html defining "title" and "content".
-var pageNames = []string{"login", "error", "desk", "case", "report", "mine", "nearby", "map"}
+var pageNames = []string{"login", "error", "desk", "case", "report", "mine", "nearby", "map", "dashboard"}
 
 // shanghai is where people read times: the calendar's zone.
 var shanghai = calendar.Shanghai()
@@ -86,6 +86,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"photoURL":   func(id string) string { return "/photos/" + id },
 		"stateClass": func(st casework.State) string { return "st-" + string(st) },
 		"deref":      func(b *bool) bool { return b != nil && *b },
+		"cell":       cellText,
 	}
 }
 

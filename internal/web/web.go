@@ -107,6 +107,9 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s.page("GET /map", s.mapPage)
 	s.page("GET /map/areas.json", s.mapAreas)
 	s.page("GET /map/cases.json", s.mapCases)
+	s.page("GET /dashboard", s.dashboardPage)
+	s.page("GET /dashboard/data.json", s.dashboardData)
+	s.page("GET /dashboard/{file}", s.dashboardFile)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		q := s.request(w, r)
 		s.fail(w, r, q, xiuhua.Errorf(xiuhua.ENotFound, "no such page", "页面不存在"))

@@ -12,4 +12,12 @@ cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$
 cp node_modules/leaflet/dist/images/*.png "$dst/images/"
 cp node_modules/leaflet/LICENSE "$dst/LICENSE"
 echo "leaflet $(node -p 'require("./node_modules/leaflet/package.json").version')" > "$dst/VERSION"
+# ECharts, the dashboard's charts: the full minified build (it bundles
+# zrender and registers the zh and en locales), with its licence and notice.
+dst=../static/vendor/echarts
+rm -rf "$dst"
+mkdir -p "$dst"
+cp node_modules/echarts/dist/echarts.min.js "$dst/"
+cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE "$dst/"
+echo "echarts $(node -p 'require("./node_modules/echarts/package.json").version')" > "$dst/VERSION"
 rm -rf node_modules
