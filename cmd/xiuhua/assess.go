@@ -17,9 +17,15 @@ import (
 // cmdAssess runs "assess metrics|score|publish": the period's department or
 // area metrics, a round's scores, or publishing either, as tables.
 func cmdAssess(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "notice" {
+		return cmdAssessNotice(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "points" {
+		return cmdAssessPoints(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "metrics" && args[0] != "score" && args[0] != "publish") {
-		return xiuhua.Errorf(xiuhua.EInvalid, "usage: xiuhua assess metrics|score|publish --period 2026-10 [flags]",
-			"用法：xiuhua assess metrics|score|publish --period 2026-10 [参数]")
+		return xiuhua.Errorf(xiuhua.EInvalid, "usage: xiuhua assess metrics|score|publish --period 2026-10 [flags], assess notice --publication ID --format html|xlsx --out FILE, or assess points import FILE",
+			"用法：xiuhua assess metrics|score|publish --period 2026-10 [参数]，assess notice --publication 发布编号 --format html|xlsx --out 文件，或 assess points import 文件")
 	}
 	sub := args[0]
 	fs := newFlags("assess "+sub, "assess "+sub+" --period PERIOD [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID] [--kind scores|metrics] [--reason TEXT]", stdout)

@@ -62,6 +62,9 @@ var registeredRoutes = []string{
 	"GET /api/v1/assess/scores",
 	"POST /api/v1/assess/publish",
 	"GET /api/v1/assess/publications",
+	"GET /api/v1/assess/publications/{id}/notice.html",
+	"GET /api/v1/assess/publications/{id}/notice.xlsx",
+	"POST /api/v1/assess/points/import",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.
