@@ -48,6 +48,8 @@ Usage:
   xiuhua audit verify                             check the tamper-evident log against the ledger
   xiuhua open311 key add --name NAME [--scope TERRITORY] | key revoke --name NAME | key list   Open311 client keys
   xiuhua assess metrics|score|publish --period 2026-10 [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID]
+  xiuhua assess notice --publication ID --out FILE.html|.xlsx
+  xiuhua assess points import FILE.csv|.geojson
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
