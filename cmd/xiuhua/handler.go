@@ -7,6 +7,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/open311"
+	"github.com/xiuhua/xiuhua/internal/portal"
 	"github.com/xiuhua/xiuhua/internal/web"
 )
 
@@ -19,6 +20,7 @@ func handler(a *app.App, log *slog.Logger) http.Handler {
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/metrics", apiSrv)
 	mux.Handle(open311.Prefix, open311.New(a, log))
+	mux.Handle(portal.Prefix, portal.New(a, log))
 	mux.Handle("/", web.New(a, log))
 	return mux
 }
