@@ -91,7 +91,8 @@ func (s *Server) mapPage(w http.ResponseWriter, r *http.Request, q *request) err
 			v.Zoom = 15
 		}
 	}
-	q.styles, q.scripts = []string{"vendor/leaflet/leaflet.css"}, []string{"vendor/leaflet/leaflet.js", "map.js"}
+	q.styles = []string{"vendor/leaflet/leaflet.css", "vendor/markercluster/MarkerCluster.css", "vendor/markercluster/MarkerCluster.Default.css"}
+	q.scripts = []string{"vendor/leaflet/leaflet.js", "vendor/markercluster/leaflet.markercluster.js", "map.js"}
 	s.render(w, r, q, http.StatusOK, "map", "", v)
 	return nil
 }

@@ -20,4 +20,12 @@ mkdir -p "$dst"
 cp node_modules/echarts/dist/echarts.min.js "$dst/"
 cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE "$dst/"
 echo "echarts $(node -p 'require("./node_modules/echarts/package.json").version')" > "$dst/VERSION"
+# Leaflet.markercluster, so that thousands of open cases stay readable.
+dst=../static/vendor/markercluster
+rm -rf "$dst"
+mkdir -p "$dst"
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css "$dst/"
+cp node_modules/leaflet.markercluster/MIT-LICENCE.txt "$dst/LICENSE"
+echo "leaflet.markercluster $(node -p 'require("./node_modules/leaflet.markercluster/package.json").version')" > "$dst/VERSION"
 rm -rf node_modules

@@ -7,7 +7,8 @@
   const el = document.getElementById('map');
   if (!el || typeof L === 'undefined') return;
   const d = el.dataset;
-  const map = L.map(el, { preferCanvas: true, zoomControl: true, zoomSnap: 0.5 }).setView([+d.lat, +d.lon], +d.zoom);
+  // maxZoom is set here because without a basemap no layer sets it, and clustering needs it.
+  const map = L.map(el, { preferCanvas: true, zoomControl: true, zoomSnap: 0.5, maxZoom: 18 }).setView([+d.lat, +d.lon], +d.zoom);
   if (d.bounds) {
     const b = d.bounds.split(',').map(Number);
     map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: [10, 10] });
@@ -24,7 +25,21 @@
     style: (f) => ({ color: '#37474f', weight: weights[f.properties.level] || 1, opacity: 0.7, fillColor: '#90a4ae', fillOpacity: 0.04 }),
     onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { sticky: true }),
   }).addTo(map);
-  const dots = L.layerGroup().addTo(map);
+  // Open cases cluster when they crowd; a cluster holding an overdue case is red.
+  const dots = L.markerClusterGroup({
+    maxClusterRadius: 40,
+    showCoverageOnHover: false,
+    iconCreateFunction: (cluster) => {
+      const n = cluster.getChildCount();
+      const late = cluster.getAllChildMarkers().some((m) => m.options.overdue);
+      const size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
+      return L.divIcon({
+        html: '<div><span>' + n + '</span></div>',
+        className: 'marker-cluster marker-cluster-' + size + (late ? ' cluster-overdue' : ''),
+        iconSize: L.point(40, 40),
+      });
+    },
+  }).addTo(map);
 
   function level(z) {
     if (z <= 11) return 'district';
@@ -69,7 +84,7 @@
         const colour = p.overdue ? '#c62828' : (colours[p.state] || '#455a64');
         L.circleMarker([c[1], c[0]], {
           radius: p.overdue ? 7 : 6, color: p.overdue ? '#7f0000' : '#ffffff', weight: p.overdue ? 2 : 1,
-          fillColor: colour, fillOpacity: 0.9,
+          fillColor: colour, fillOpacity: 0.9, overdue: p.overdue,
         }).bindPopup(popup(p)).addTo(dots);
       });
       // For people and tests: what the map shows now.
