@@ -50,6 +50,8 @@ Usage:
   xiuhua assess metrics|score|publish --period 2026-10 [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID]
   xiuhua assess notice --publication ID --out FILE.html|.xlsx
   xiuhua assess points import FILE.csv|.geojson
+  xiuhua backup --out FILE.tar.gz                 a consistent backup of the database and photos, while serving
+  xiuhua restore [--force] FILE.tar.gz            restore into an empty store, server stopped (SQLite or PostgreSQL)
   xiuhua version
 
 Every command that touches data takes --data DIR and --database URL, also
@@ -112,6 +114,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdOpen311(ctx, rest, stdout)
 	case "assess":
 		return cmdAssess(ctx, rest, stdout)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout)
+	case "restore":
+		return cmdRestore(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "xiuhua", buildVersion())
 		return nil
