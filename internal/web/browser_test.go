@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -458,4 +459,89 @@ func sitePhoto() []byte {
 	var buf bytes.Buffer
 	png.Encode(&buf, img)
 	return buf.Bytes()
+}
+
+// TestBrowserAssess drives the assessment pages in headless Chromium on
+// both stores: an inspector on a phone works the round's checklist (a
+// finding with a photo, a point with no problem), then the district
+// leader reads the scores with the red and black lists. The numbers are
+// TestAssessPages' hand-checked ones.
+func TestBrowserAssess(t *testing.T) {
+	h := newHeadless(t)
+	photoFile := filepath.Join(t.TempDir(), "site.png")
+	if err := os.WriteFile(photoFile, sitePhoto(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		id := assessRound(t, e)
+		base, prefix := e.srv.URL, string(db.Dialect)+"-assess"
+		round := "/assess/rounds/" + itoa(id)
+
+		ins := h.open(t, base, prefix, "inspector", true)
+		ins.signIn("inspector", "zh")
+		ins.goTo("/assess")
+		ins.waitFor("the round in the list", `document.querySelector('#rounds a[href="`+round+`"]')`)
+		ins.do(chromedp.Click(chromedp.CSS(`#rounds a[href="` + round + `"]`)))
+		ins.waitFor("the checklist", `document.getElementById('checklist') && document.querySelectorAll('#checklist li.check').length === 7`)
+		if w := ins.eval(`String(document.documentElement.scrollWidth <= window.innerWidth + 1)`); w != "true" {
+			t.Errorf("the checklist is wider than the phone (%s px)", ins.eval(`String(document.documentElement.scrollWidth)`))
+		}
+		ins.shot("01-checklist")
+		ins.do(chromedp.Click(chromedp.ID("open-J-R1")))
+		ins.waitFor("the finding form", `document.getElementById('save-J-R1').offsetParent !== null`)
+		ins.do(
+			chromedp.SetValue(chromedp.ID("ind-J-R1"), "road"),
+			chromedp.SetValue(chromedp.ID("cat-J-R1"), "E0102"),
+			chromedp.SetValue(chromedp.ID("count-J-R1"), "3"),
+			chromedp.SendKeys(chromedp.ID("note-J-R1"), "路面暴露垃圾"),
+			chromedp.SetUploadFiles(chromedp.ID("photos-J-R1"), []string{photoFile}),
+		)
+		ins.waitFor("the photo preview", `document.querySelector('#preview-J-R1 img')`)
+		ins.shot("02-finding")
+		ins.do(chromedp.Click(chromedp.ID("save-J-R1")))
+		ins.flash("已记录问题并立案")
+		ins.waitFor("the finding listed", `document.querySelector('#pt-J-R1 .found a[href^="/cases/"]')`)
+		ins.do(chromedp.Click(chromedp.ID("ok-J-M1")))
+		ins.flash("已标记为无问题")
+		if got := ins.eval(`document.querySelector('#pt-J-M1').className`); !strings.Contains(got, "done") {
+			t.Errorf("J-M1 after 'no problem': %q", got)
+		}
+		ins.shot("03-recorded")
+		ins.clean()
+
+		// The rest of the round, then the leader reads the lists.
+		ctx := context.Background()
+		svc := e.web.assessService()
+		insA := e.f.Actors["inspector"]
+		for _, f := range []assess.FindingInput{{Point: "N-R1", Indicator: "road", Category: "E0102", Count: 2},
+			{Point: "N-M1", Indicator: "market", Category: "E0104", Count: 2}} {
+			if _, _, err := svc.RecordFinding(ctx, insA, id, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, pt := range []string{"J-R2", "X-R1"} {
+			if err := svc.Inspected(ctx, insA, id, pt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.advance(time.Minute)
+		lead := h.open(t, base, prefix, "leader", false)
+		lead.signIn("leader", "zh")
+		lead.goTo("/assess")
+		lead.do(chromedp.Click(chromedp.CSS(`#rounds a[href="/assess/scores?round=` + itoa(id) + `"]`)))
+		lead.waitFor("the lists", `document.getElementById('red-320213')`)
+		for sel, want := range map[string]string{"#red-320213": "家乐花园社区 94.00", "#black-320213": "南苑社区 86.00", "#excellence-rate": "50.00%"} {
+			if got := lead.eval(`document.querySelector('` + sel + `').innerText.trim()`); got != want {
+				t.Errorf("%s: %q, want %q", sel, got, want)
+			}
+		}
+		if got := lead.eval(`document.getElementById('tie-rule').innerText`); !strings.Contains(got, "问题数少者在前") {
+			t.Errorf("tie rule %q", got)
+		}
+		lead.shot("04-scores")
+		lead.goTo("/assess/metrics?period=2026-10")
+		lead.shot("05-metrics")
+		lead.clean()
+	})
 }

@@ -110,6 +110,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s.page("GET /dashboard", s.dashboardPage)
 	s.page("GET /dashboard/data.json", s.dashboardData)
 	s.page("GET /dashboard/{file}", s.dashboardFile)
+	s.assessRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		q := s.request(w, r)
 		s.fail(w, r, q, xiuhua.Errorf(xiuhua.ENotFound, "no such page", "页面不存在"))
