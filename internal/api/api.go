@@ -78,6 +78,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s.duplicateRoutes()
 	s.assessRoutes()
 	s.assessNoticeRoutes()
+	s.planRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, xiuhua.Errorf(xiuhua.ENotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", "接口不存在：%s %s（见 /api/v1/openapi.json）", r.Method, r.URL.Path))
 	})

@@ -65,6 +65,18 @@ var registeredRoutes = []string{
 	"GET /api/v1/assess/publications/{id}/notice.html",
 	"GET /api/v1/assess/publications/{id}/notice.xlsx",
 	"POST /api/v1/assess/points/import",
+	"GET /api/v1/plan/targets",
+	"POST /api/v1/plan/targets",
+	"GET /api/v1/plan/targets/{id}",
+	"POST /api/v1/plan/targets/{id}/reports",
+	"GET /api/v1/plan/statements",
+	"POST /api/v1/plan/statements",
+	"POST /api/v1/plan/statements/{id}/sign",
+	"GET /api/v1/plan/projects",
+	"POST /api/v1/plan/projects",
+	"GET /api/v1/plan/projects/{id}",
+	"PUT /api/v1/plan/projects/{id}",
+	"GET /api/v1/plan/portfolio",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.
