@@ -49,11 +49,6 @@ func New(a *app.App, log *slog.Logger) *Server {
 	// Public: health, metrics and the API description carry no ledger data.
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		w.Write(indexHTML)
-	})
 	s.mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiJSON)
@@ -262,6 +257,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 //go:embed openapi.json
 var openapiJSON []byte
-
-//go:embed index.html
-var indexHTML []byte

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -296,21 +295,7 @@ func splitFormat(p string) (string, format, bool) {
 }
 
 // clientIP is the address the rate limit counts against.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.Config.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func (s *Server) clientIP(r *http.Request) string { return ClientIP(r, s.Config.TrustProxy) }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, f format, wait time.Duration) {
 	secs := int(math.Ceil(wait.Seconds()))

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -263,22 +262,8 @@ func (s *Server) handle(fn func(http.ResponseWriter, *http.Request, *request) er
 	}
 }
 
-// clientIP is the address the limits count against.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.Config.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the address the limits count against (as on Open311).
+func (s *Server) clientIP(r *http.Request) string { return open311.ClientIP(r, s.Config.TrustProxy) }
 
 // statusOf maps an error code to the page's HTTP status.
 func statusOf(code xiuhua.Code) int {

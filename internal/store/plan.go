@@ -134,28 +134,7 @@ func (db *DB) CountCases(ctx context.Context, category, territory string, from, 
 
 // CaseGrids returns the grid of each existing case among ids.
 func (db *DB) CaseGrids(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT id, grid FROM cases WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var g string
-		if err := rows.Scan(&id, &g); err != nil {
-			return nil, err
-		}
-		out[id] = g
-	}
-	return out, rows.Err()
+	return db.stringsByID(ctx, `SELECT id, grid FROM cases WHERE id IN (%s)`, ids)
 }
 
 const statementCols = `id, year, unit_code, territory, title, targets, issued_by, issued_at, signed_by, signer_name, signed_at`

@@ -204,3 +204,30 @@ func isForeignKey(err error) bool {
 	}
 	return false
 }
+
+// stringsByID runs query, whose single %s is replaced by the placeholders of
+// an IN list of ids, and returns its (id, text) rows as a map.
+func (db *DB) stringsByID(ctx context.Context, query string, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.R.QueryContext(ctx, db.Q(fmt.Sprintf(query, "?"+strings.Repeat(", ?", len(ids)-1))), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}

@@ -115,28 +115,7 @@ func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
 
 // UserDisplayNames returns the display names of users by id (missing ids are left out).
 func (db *DB) UserDisplayNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT id, display_name FROM users WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
+	return db.stringsByID(ctx, `SELECT id, display_name FROM users WHERE id IN (%s)`, ids)
 }
 
 // LoginFailures is the failed-sign-in record of one username.
