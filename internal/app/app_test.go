@@ -236,7 +236,7 @@ func TestImportRejectsWhole(t *testing.T) {
 			{"type":"Feature","properties":{"code":"320299001","name":"孤儿街道","level":"street","parent_code":"320299"},"geometry":{"type":"Polygon","coordinates":[[[120.4,31.5],[120.5,31.5],[120.5,31.6],[120.4,31.5]]]}}]}`
 		_, _, err := f.App.ImportTerritory(ctx, []byte(bad))
 		e := xiuhua.AsError(err)
-		if e.Code != xiuhua.EInvalid || len(e.Details) == 0 || !strings.Contains(strings.Join(e.Details, "\n"), "feature 1") {
+		if e.Code != xiuhua.EInvalid || len(e.Details) == 0 || !strings.Contains(strings.Join(e.Details, "\n"), "feature 2 (code 320299001)") {
 			t.Fatalf("import with an unknown parent: %v %v", err, e.Details)
 		}
 		after, _ := db.CountAreas(ctx)

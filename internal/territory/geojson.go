@@ -68,8 +68,8 @@ func ParseGeoJSON(data []byte) ([]Area, error) {
 		if a.Code != "" {
 			if j, dup := firstIndex[a.Code]; dup {
 				ps.add(i, a.Code, msg{
-					fmt.Sprintf("duplicate code: feature %d has it too", j),
-					fmt.Sprintf("编码重复：第%d个要素也使用此编码", j),
+					fmt.Sprintf("duplicate code: feature %d has it too", j+1),
+					fmt.Sprintf("编码重复：第%d个要素也使用此编码", j+1),
 				})
 			} else {
 				firstIndex[a.Code] = i

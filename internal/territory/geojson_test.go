@@ -96,7 +96,7 @@ func TestParseGeoJSONRejects(t *testing.T) {
 		{"unknown_level.geojson", 1, `unknown level "province"`, "未知层级"},
 		{"bad_code.geojson", 2, "community code 32021302201 must be 12 digits, not 11", "社区编码32021302201应为12位数字"},
 		{"empty_name.geojson", 1, "name is empty", "名称为空"},
-		{"duplicate_code.geojson", 4, "duplicate code: feature 3 has it too", "编码重复：第3个要素"},
+		{"duplicate_code.geojson", 4, "duplicate code: feature 4 has it too", "编码重复：第4个要素"},
 		{"geometry_missing.geojson", 1, "geometry is missing", "缺少几何图形"},
 		{"geometry_point.geojson", 1, "geometry is a Point; it must be a Polygon or MultiPolygon", "几何类型为Point"},
 		{"geometry_empty.geojson", 1, "Polygon has no rings", "Polygon不含任何环"},
@@ -114,7 +114,7 @@ func TestParseGeoJSONRejects(t *testing.T) {
 			}
 			line := e.Details[0]
 			if tt.index >= 0 {
-				en, zh := fmt.Sprintf("feature %d ", tt.index), fmt.Sprintf("第%d个要素", tt.index)
+				en, zh := fmt.Sprintf("feature %d ", tt.index+1), fmt.Sprintf("第%d个要素", tt.index+1)
 				if !strings.HasPrefix(line, en) || !strings.Contains(line, zh) {
 					t.Errorf("Details[0] = %q, want it to name %q and %q", line, en, zh)
 				}
@@ -139,9 +139,9 @@ func TestParseGeoJSONReportsAllProblems(t *testing.T) {
 		t.Errorf("MessageZh = %q, want %q", e.MessageZh, want)
 	}
 	want := []string{
-		"feature 0 (code 320213): name is empty / 第0个要素（编码 320213）：名称为空",
-		"feature 2 (code 320213022010001): geometry is a LineString",
-		"feature 3 (code 3202130220101): grid code 3202130220101 must be 14 to 16 digits",
+		"feature 1 (code 320213): name is empty / 第1个要素（编码 320213）：名称为空",
+		"feature 3 (code 320213022010001): geometry is a LineString",
+		"feature 4 (code 3202130220101): grid code 3202130220101 must be 14 to 16 digits",
 	}
 	if len(e.Details) != len(want) {
 		t.Fatalf("Details = %q, want %d lines", e.Details, len(want))
@@ -222,7 +222,7 @@ func TestParseGeoJSONFileLevelProblems(t *testing.T) {
 		{`{"type":"FeatureCollection","features":[]}`, "has no features"},
 		{`{"type":"FeatureCollection"}`, "has no features"},
 		{"\xef\xbb\xbf{\"type\":\"Topology\"}", `type is "Topology"`}, // the BOM is tolerated
-		{`{"type":"FeatureCollection","features":[42]}`, "feature 0: not a GeoJSON Feature object"},
+		{`{"type":"FeatureCollection","features":[42]}`, "feature 1: not a GeoJSON Feature object"},
 		{`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"320213","name":"x","level":"district"},` +
 			`"geometry":{"type":"Polygon","coordinates":[[[1e999,31],[120,31],[120,32],[1e999,31]]]}}]}`, "Polygon coordinates are not nested arrays of numbers"},
 		{`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"320213","name":"x","level":"district"},` +

@@ -28,16 +28,17 @@ type problem struct {
 }
 
 // line renders the problem as one Details line, English then Chinese, so
-// that whoever reads either half finds the same feature.
+// that whoever reads either half finds the same feature. Features are
+// counted from 1, as a person counts them ("第1个要素" is the first).
 func (p problem) line() string {
 	switch {
 	case p.index < 0:
 		return p.en + " / " + p.zh
 	case p.code == "":
-		return fmt.Sprintf("feature %d: %s / 第%d个要素：%s", p.index, p.en, p.index, p.zh)
+		return fmt.Sprintf("feature %d: %s / 第%d个要素：%s", p.index+1, p.en, p.index+1, p.zh)
 	default:
 		return fmt.Sprintf("feature %d (code %s): %s / 第%d个要素（编码 %s）：%s",
-			p.index, p.code, p.en, p.index, p.code, p.zh)
+			p.index+1, p.code, p.en, p.index+1, p.code, p.zh)
 	}
 }
 

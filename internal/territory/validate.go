@@ -46,8 +46,8 @@ func Validate(incoming []Area, existing map[string]Area) ([]Warning, error) {
 		}
 		if j, dup := byCode[a.Code]; dup {
 			ps.add(i, a.Code, msg{
-				fmt.Sprintf("duplicate code: area %d has it too", j),
-				fmt.Sprintf("编码重复：第%d个要素也使用此编码", j),
+				fmt.Sprintf("duplicate code: feature %d has it too", j+1),
+				fmt.Sprintf("编码重复：第%d个要素也使用此编码", j+1),
 			})
 			continue
 		}

@@ -74,14 +74,14 @@ func TestValidateRejects(t *testing.T) {
 		t.Errorf("Message = %q, want %q", e.Message, want)
 	}
 	want := []string{
-		"feature 1 (code 32021300100104): parent 320213001099 is neither in this import nor already stored / 第1个要素（编码 32021300100104）：上级区划320213001099既不在本次导入中，也不在已有区划中",
-		"feature 2 (code 32021300100105): a grid must sit under a community, but its parent 320213001 is a street",
-		"feature 3 (code 320213002005): code 320213002005 does not extend its parent's code 320213001",
-		"feature 4 (code 32021300100103): duplicate code: area 0 has it too",
-		"feature 5 (code 320214): a district has no parent",
-		"feature 6 (code 3202130010): street code 3202130010 must be 9 digits, not 10",
-		"feature 7 (code 32021300100106): parent_code is missing",
-		"feature 8 (code 32021300100107): unknown level \"cell\"",
+		"feature 2 (code 32021300100104): parent 320213001099 is neither in this import nor already stored / 第2个要素（编码 32021300100104）：上级区划320213001099既不在本次导入中，也不在已有区划中",
+		"feature 3 (code 32021300100105): a grid must sit under a community, but its parent 320213001 is a street",
+		"feature 4 (code 320213002005): code 320213002005 does not extend its parent's code 320213001",
+		"feature 5 (code 32021300100103): duplicate code: feature 1 has it too",
+		"feature 6 (code 320214): a district has no parent",
+		"feature 7 (code 3202130010): street code 3202130010 must be 9 digits, not 10",
+		"feature 8 (code 32021300100106): parent_code is missing",
+		"feature 9 (code 32021300100107): unknown level \"cell\"",
 	}
 	got := make(map[int]string)
 	for _, line := range e.Details {
