@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/assess"
-	"github.com/xiuhua/xiuhua/internal/auth"
-	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // cmdAssess runs "assess metrics|score|publish": the period's department or
@@ -23,9 +22,19 @@ func cmdAssess(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "points" {
 		return cmdAssessPoints(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			return cmdAssessRun(ctx, args[1:], stdout)
+		case "units":
+			return cmdAssessUnits(ctx, args[1:], stdout)
+		case "warm":
+			return cmdAssessWarm(ctx, args[1:], stdout)
+		}
+	}
 	if len(args) == 0 || (args[0] != "metrics" && args[0] != "score" && args[0] != "publish") {
-		return xiuhua.Errorf(xiuhua.EInvalid, "usage: xiuhua assess metrics|score|publish --period 2026-10 [flags], assess notice --publication ID --format html|xlsx --out FILE, or assess points import FILE",
-			"用法：xiuhua assess metrics|score|publish --period 2026-10 [参数]，assess notice --publication 发布编号 --format html|xlsx --out 文件，或 assess points import 文件")
+		return xiuhua.Errorf(xiuhua.EInvalid, "usage: xiuhua assess run|metrics|score|publish --period 2026-10 [flags], assess notice --publication ID --format html|xlsx --out FILE, assess points import FILE, assess units import FILE, or assess warm",
+			"用法：xiuhua assess run|metrics|score|publish --period 2026-10 [参数]，assess notice --publication 发布编号 --format html|xlsx --out 文件，assess points import 文件，assess units import 文件，或 assess warm")
 	}
 	sub := args[0]
 	fs := newFlags("assess "+sub, "assess "+sub+" --period PERIOD [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID] [--kind scores|metrics] [--reason TEXT]", stdout)
@@ -50,10 +59,8 @@ func cmdAssess(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.DB.Close()
-	svc := &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: time.Now}
-	// Whoever runs the binary on the data folder runs the installation.
-	actor := auth.Actor{Username: "cli", Role: auth.Admin}
+	svc := api.AssessService(a)
+	actor := cliActor
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
 	switch sub {

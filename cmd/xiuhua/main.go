@@ -25,6 +25,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/cluster"
 	"github.com/xiuhua/xiuhua/internal/demo"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
@@ -50,6 +51,10 @@ Usage:
   xiuhua assess metrics|score|publish --period 2026-10 [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID]
   xiuhua assess notice --publication ID --out FILE.html|.xlsx
   xiuhua assess points import FILE.csv|.geojson
+  xiuhua assess units import FILE.csv|.json | units list   management units (管理单元) made of grids
+  xiuhua assess run --period 2026-10 [--kind monthly] [--scheme CODE] [--territory CODE] [--per-type N] [--seed S]   a round with its recorded draw
+  xiuhua assess warm                              derive the per-case facts the metrics read (also done at server start)
+  xiuhua jobs [--job NAME] [--limit N]           the latest runs of the background jobs, on any instance
   xiuhua backup --out FILE.tar.gz                 a consistent backup of the database and photos, while serving
   xiuhua restore [--force] FILE.tar.gz            restore into an empty store, server stopped (SQLite or PostgreSQL)
   xiuhua version
@@ -114,6 +119,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdOpen311(ctx, rest, stdout)
 	case "assess":
 		return cmdAssess(ctx, rest, stdout)
+	case "jobs":
+		return cmdJobs(ctx, rest, stdout)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout)
 	case "restore":
@@ -169,7 +176,8 @@ func (s *storeFlags) open(ctx context.Context, log *slog.Logger) (*app.App, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	// Instances starting together take turns (a lock on PostgreSQL).
+	if err := cluster.Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -253,25 +261,26 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	if err != nil {
 		return xiuhua.Errorf(xiuhua.EInvalid, "cannot listen on %s: %v", "无法监听 %s：%v", addr, err)
 	}
-	srv := &http.Server{Handler: handler(a, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	// Background work (overdue scan, monthly scoring, planner statistics) and
+	// the reload of reference data changed by other instances: see
+	// internal/cluster and docs/deployment.md.
+	opts, probs := cluster.OptionsFromEnv(os.Getenv)
+	for _, p := range probs {
+		log.Warn("background jobs: ignoring a setting, its default stays", "problem", p)
+	}
+	jobMetrics := cluster.NewMetrics(a.DB)
+	jobs := cluster.New(a, log, opts, jobMetrics)
+	srv := &http.Server{Handler: handler(a, log, jobMetrics), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	warmInBackground(ctx, a, log)
+	jobsDone := make(chan struct{})
 	go func() {
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := a.DB.Optimize(ctx); err != nil {
-					log.Warn("optimize", "err", err)
-				}
-			}
-		}
+		defer close(jobsDone)
+		jobs.Run(ctx)
 	}()
 	ready("http://" + ln.Addr().String())
 	select {
@@ -282,7 +291,13 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	// A job in progress gives its period back before the store closes.
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+	}
+	return err
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {

@@ -13,9 +13,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -74,6 +76,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s.assessRoutes()
 	s.assessNoticeRoutes()
 	s.planRoutes()
+	s.jobRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, xiuhua.Errorf(xiuhua.ENotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", "接口不存在：%s %s（见 /api/v1/openapi.json）", r.Method, r.URL.Path))
 	})
@@ -111,7 +114,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reqs.WithLabelValues(route, strconv.Itoa(rw.code)).Inc()
 		s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	}()
+	if err := checkAddress(r); err != nil {
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
+}
+
+// checkAddress refuses a path or query parameter that is not UTF-8 text or
+// holds a NUL character: no code, id or filter has one, and PostgreSQL
+// refuses to compare text with them (a 500 otherwise).
+func checkAddress(r *http.Request) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+	if bad(r.URL.Path) {
+		return xiuhua.Errorf(xiuhua.EInvalid, "the address is not valid UTF-8 text", "请求地址不是有效的 UTF-8 文本")
+	}
+	for k, vs := range r.URL.Query() {
+		if bad(k) || slices.ContainsFunc(vs, bad) {
+			return xiuhua.Errorf(xiuhua.EInvalid, "query parameter %q is not valid UTF-8 text", "查询参数 %q 不是有效的 UTF-8 文本", strings.ToValidUTF8(k, "?"))
+		}
+	}
+	return nil
 }
 
 type ridKey struct{}
@@ -217,7 +240,26 @@ func decode(r *http.Request, v any) error {
 	if dec.More() {
 		return xiuhua.Errorf(xiuhua.EInvalid, "unexpected data after the JSON object", "JSON 对象之后有多余内容")
 	}
+	if hasNUL(body) {
+		return xiuhua.Errorf(xiuhua.EInvalid, "text in the JSON body contains a NUL character (\\u0000)", "JSON 内容中的文本含有 NUL 字符（\\u0000）")
+	}
 	return nil
+}
+
+// hasNUL says whether a valid JSON document has the escape \u0000 in a
+// string: no text needs it and PostgreSQL refuses to store it. Backslashes
+// occur only in strings, so a scan that skips escaped characters suffices.
+func hasNUL(doc []byte) bool {
+	for i := 0; i < len(doc); i++ {
+		if doc[i] != '\\' || i+1 >= len(doc) {
+			continue
+		}
+		if doc[i+1] == 'u' && i+6 <= len(doc) && string(doc[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // the escaped character
+	}
+	return false
 }
 
 func badJSON(err error) error {
@@ -230,6 +272,10 @@ func badJSON(err error) error {
 		return xiuhua.Errorf(xiuhua.EInvalid, "malformed JSON at byte %d: %v", "JSON 格式错误（第 %d 字节）：%v", se.Offset, se)
 	case errors.As(err, &te):
 		return xiuhua.Errorf(xiuhua.EInvalid, "field %q must be %s, not %s", "字段 %q 应为 %s 类型，而不是 %s", te.Field, te.Type.String(), te.Value)
+	case strings.Contains(err.Error(), ",string struct tag"):
+		// A field that carries a number as a string (a 64-bit seed) was sent bare.
+		return xiuhua.Errorf(xiuhua.EInvalid, "a number that must be sent as a string (such as seed) was sent unquoted: quote it, e.g. \"seed\": \"42\"",
+			"须以字符串提交的数字（如 seed）未加引号，请加引号，如 \"seed\": \"42\"")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		f := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return xiuhua.Errorf(xiuhua.EInvalid, "unknown field %s", "未知字段 %s", f)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/territory"
@@ -32,13 +34,23 @@ func (s *Server) assessRoutes() {
 	s.handle("GET /api/v1/assess/scores", s.assessScores)
 	s.handle("POST /api/v1/assess/publish", s.assessPublish)
 	s.handle("GET /api/v1/assess/publications", s.assessPublications)
+	s.assessUnitsRoutes()
 }
 
 // assessService binds assessment to the app; its clock is the case loop's.
 func (s *Server) assessService() *assess.Service {
-	a := s.App
+	return AssessService(s.App)
+}
+
+// AssessService binds assessment to an app (the API, the CLI): its clock is
+// the case loop's, organisation units are placed by their scope.
+func AssessService(a *app.App) *assess.Service {
 	return &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now}
+		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now,
+		UnitScope: func(code string) (string, bool) {
+			u, err := a.DB.Unit(context.Background(), code)
+			return u.Scope, err == nil
+		}}
 }
 
 func periodParam(r *http.Request) (assess.Period, error) {

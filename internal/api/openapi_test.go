@@ -39,6 +39,7 @@ var registeredRoutes = []string{
 	"POST /api/v1/units",
 	"GET /api/v1/units",
 	"GET /api/v1/calendar/add",
+	"GET /api/v1/jobs",
 	"POST /api/v1/hotline/import",
 	"GET /api/v1/hotline/mappings",
 	"PUT /api/v1/hotline/mappings",
@@ -64,6 +65,9 @@ var registeredRoutes = []string{
 	"GET /api/v1/assess/publications/{id}/notice.html",
 	"GET /api/v1/assess/publications/{id}/notice.xlsx",
 	"POST /api/v1/assess/points/import",
+	"GET /api/v1/assess/management-units",
+	"POST /api/v1/assess/management-units",
+	"POST /api/v1/assess/management-units/import",
 	"GET /api/v1/plan/targets",
 	"POST /api/v1/plan/targets",
 	"GET /api/v1/plan/targets/{id}",
@@ -76,6 +80,9 @@ var registeredRoutes = []string{
 	"GET /api/v1/plan/projects/{id}",
 	"PUT /api/v1/plan/projects/{id}",
 	"GET /api/v1/plan/portfolio",
+	"GET /api/v1/plan/projects/{id}/photos", "POST /api/v1/plan/projects/{id}/photos", "GET /api/v1/plan/projects/{id}/photos/{blob}",
+	"PUT /api/v1/plan/projects/{id}/consultation", "GET /api/v1/plan/projects/{id}/suggestions", "GET /api/v1/plan/suggestions", "POST /api/v1/plan/suggestions/{id}/moderate",
+	"GET /api/v1/plan/projects/{id}/poll", "GET /api/v1/plan/report.xlsx", "GET /api/v1/plan/report.html",
 }
 
 // publicRoutes answer without a token and must say so with `security: []`.

@@ -1,13 +1,12 @@
 package api
 
 import (
-	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/plan"
@@ -28,37 +27,23 @@ func (s *Server) planRoutes() {
 	s.handle("GET /api/v1/plan/projects/{id}", s.getProject)
 	s.handle("PUT /api/v1/plan/projects/{id}", s.updateProject)
 	s.handle("GET /api/v1/plan/portfolio", s.portfolio)
+	s.planConsultRoutes()
 }
 
-// planService binds plans to the app. The on-time handling rate of a unit
-// is the assessment's (assess.Service.Metrics for the year so far), read
-// with a leader's rights narrowed to the target's territory: whoever may see
-// the target may see that one figure.
+// planService binds plans to the app. Computed targets read the
+// assessment's own figures (plan.Service.UseAssessment): the on-time
+// handling rate from assess.Service.Metrics, scores, excellence and clean
+// rates from its rounds.
 func (s *Server) planService() *plan.Service {
 	a := s.App
-	as := s.assessService()
-	return &plan.Service{
-		Store: a.DB,
-		OnTime: func(ctx context.Context, year int, unit, territory string) (float64, bool, error) {
-			p, err := assess.ParsePeriod(strconv.Itoa(year))
-			if err != nil {
-				return 0, false, err
-			}
-			res, err := as.Metrics(ctx, auth.Actor{Role: auth.Leader, Scope: territory, Username: "plan"}, assess.MetricsQuery{Period: p, By: "unit", Unit: unit})
-			if err != nil {
-				return 0, false, err
-			}
-			for _, m := range res.Items {
-				if m.Key == unit && m.OnTimeHandlingRate != nil {
-					return float64(*m.OnTimeHandlingRate) / 100, true, nil
-				}
-			}
-			return 0, false, nil
-		},
+	ps := &plan.Service{
+		Store:       a.DB,
 		Ancestors:   func(code string) []string { return a.Territory().Ancestors(code) },
 		HasCategory: func(code string) bool { _, ok := a.Category(code); return ok },
 		Now:         a.Cases.Now,
 	}
+	ps.UseAssessment(s.assessService())
+	return ps
 }
 
 func planID(r *http.Request, what, whatZh string) (int64, error) {
@@ -95,6 +80,8 @@ type targetInput struct {
 	Due       string  `json:"due"`
 	Source    string  `json:"source"`
 	Category  string  `json:"category"`
+	Scheme    string  `json:"scheme"`
+	PointType string  `json:"point_type"`
 }
 
 func (s *Server) createTarget(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
@@ -107,7 +94,8 @@ func (s *Server) createTarget(w http.ResponseWriter, r *http.Request, actor auth
 		return xiuhua.Errorf(xiuhua.EInvalid, "due %q must be a date (YYYY-MM-DD)", "完成期限 %q 须为日期（YYYY-MM-DD）", in.Due)
 	}
 	t, err := s.planService().CreateTarget(r.Context(), actor, plan.Target{Year: in.Year, Unit: in.Unit, Territory: in.Territory, Name: in.Name,
-		Measure: in.Measure, Direction: in.Direction, Baseline: in.Baseline, Goal: in.Goal, Due: d.AddDate(0, 0, 1), Source: in.Source, Category: in.Category})
+		Measure: in.Measure, Direction: in.Direction, Baseline: in.Baseline, Goal: in.Goal, Due: d.AddDate(0, 0, 1), Source: in.Source, Category: in.Category,
+		Scheme: in.Scheme, PointType: in.PointType})
 	if err != nil {
 		return err
 	}
@@ -220,12 +208,14 @@ type projectInput struct {
 	Milestones []plan.Step   `json:"milestones"`
 	Outputs    []plan.Output `json:"outputs"`
 	Cases      []int64       `json:"cases"`
-	Version    int           `json:"version"`
+	// Area is a GeoJSON Polygon or MultiPolygon (or a Feature of one).
+	Area    json.RawMessage `json:"area"`
+	Version int             `json:"version"`
 }
 
 func (in projectInput) project() plan.Project {
 	return plan.Project{Name: in.Name, Kind: in.Kind, Territory: in.Territory, Budget: in.Budget, Spent: in.Spent,
-		Milestones: in.Milestones, Outputs: in.Outputs, Cases: in.Cases, Version: in.Version}
+		Milestones: in.Milestones, Outputs: in.Outputs, Cases: in.Cases, Area: in.Area, Version: in.Version}
 }
 
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
@@ -267,7 +257,7 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request, actor auth.A
 	if err != nil {
 		return err
 	}
-	p, err := s.planService().Project(r.Context(), actor, id)
+	p, err := s.planService().ProjectWithPhotos(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ type App struct {
 	index atomic.Pointer[territory.Index]
 	cats  atomic.Pointer[map[string]catalog.Category]
 	cal   atomic.Pointer[calendar.Calendar]
+	ref   refState // versions of the snapshots, for other instances' changes (refresh.go)
 }
 
 // New opens the installation on a migrated store: it seeds the catalogue on
@@ -52,7 +53,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, hours calendar.Hou
 	if err := db.SeedCategories(ctx, catalog.Defaults()); err != nil {
 		return nil, fmt.Errorf("seed catalogue: %w", err)
 	}
-	if err := a.Reload(ctx); err != nil {
+	if err := a.loadAll(ctx); err != nil {
 		return nil, err
 	}
 	a.Cases = &casework.Service{Store: db, Locate: a.Locate, Category: a.Category, Clock: a, Now: time.Now}
@@ -167,7 +168,7 @@ func (a *App) ImportTerritory(ctx context.Context, data []byte) (int, []territor
 	if err := a.DB.ImportAreas(ctx, areas); err != nil {
 		return 0, nil, err
 	}
-	return len(areas), warnings, a.reloadTerritory(ctx)
+	return len(areas), warnings, a.changed(ctx, RefTerritory)
 }
 
 // ImportCalendar adds a published holiday schedule.
@@ -179,7 +180,7 @@ func (a *App) ImportCalendar(ctx context.Context, data []byte) (int, error) {
 	if err := a.DB.ImportCalendar(ctx, days); err != nil {
 		return 0, err
 	}
-	return len(days), a.reloadCalendar(ctx)
+	return len(days), a.changed(ctx, RefCalendar)
 }
 
 // PutCategory adds or changes a catalogue entry (admins only).
@@ -193,7 +194,7 @@ func (a *App) PutCategory(ctx context.Context, actor auth.Actor, c catalog.Categ
 	if err := a.DB.PutCategory(audit.WithActor(ctx, actor.UserID), c); err != nil {
 		return err
 	}
-	return a.reloadCatalog(ctx)
+	return a.changed(ctx, RefCatalog)
 }
 
 // DeleteCategory removes an unused category (admins only).
@@ -204,7 +205,7 @@ func (a *App) DeleteCategory(ctx context.Context, actor auth.Actor, code string)
 	if err := a.DB.DeleteCategory(audit.WithActor(ctx, actor.UserID), code); err != nil {
 		return err
 	}
-	return a.reloadCatalog(ctx)
+	return a.changed(ctx, RefCatalog)
 }
 
 // PutUnit adds or changes a unit (admins only, inside their scope) and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -149,14 +150,27 @@ func (s *Service) scores(ctx context.Context, r Round, cutoff time.Time, scope s
 			}
 		}
 	}
-	in.Tier = func(unit string) string { return s.ancestor(unit, sc.TierLevel) }
+	area, err := s.unitArea(ctx)
+	if err != nil {
+		return Scores{}, err
+	}
+	var mgmt map[string]string
+	if sc.Level == MgmtLevel {
+		if mgmt, err = s.mgmtNames(ctx); err != nil {
+			return Scores{}, err
+		}
+	}
+	// A management unit's tier is its parent's.
+	in.Tier = func(unit string) string { return s.ancestor(area(unit), sc.TierLevel) }
 	out := Score(in)
 	out.Round, out.Period, out.Territory = r.ID, r.Period, r.Territory
 	out.Cutoff = time.UnixMilli(w.End).In(calendar.Shanghai())
 	kept2 := out.Units[:0]
 	for _, u := range out.Units {
-		if auth.Within(u.Unit, scope) || auth.Within(scope, u.Unit) {
-			if s.Area != nil {
+		if ua := area(u.Unit); auth.Within(ua, scope) || auth.Within(scope, ua) {
+			if n, ok := mgmt[u.Unit]; ok {
+				u.Name = n
+			} else if s.Area != nil {
 				if a, ok := s.Area(u.Unit); ok {
 					u.Name = a.Name
 				}
@@ -336,8 +350,10 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// Publications lists the published versions of a period's results in the
-// actor's scope, oldest first, each with its body.
+// Publications lists the published versions of a period's results the
+// actor may read, oldest first, each with its body: whole, or cut down to the
+// actor's units (View "excerpt"). The rule (Visibility) is the district's
+// circulation of a notice (通报).
 func (s *Service) Publications(ctx context.Context, actor auth.Actor, kind, period, scope string) ([]Publication, error) {
 	if err := canRead(actor); err != nil {
 		return nil, err
@@ -352,13 +368,151 @@ func (s *Service) Publications(ctx context.Context, actor auth.Actor, kind, peri
 	}
 	out := []Publication{}
 	for _, p := range ps {
-		var body published
-		if json.Unmarshal(p.Body, &body) == nil && (actor.Covers(body.Params.Territory) || auth.Within(actor.Scope, body.Params.Territory)) {
-			out = append(out, p)
+		v, err := s.view(ctx, actor, p)
+		if err != nil {
+			return nil, err
+		}
+		if v.View != "" {
+			out = append(out, v)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
+}
+
+// Publication views.
+const (
+	ViewFull    = "full"
+	ViewExcerpt = "excerpt"
+)
+
+// Visibility says how an actor may read a publication over territory
+// (its round's or metrics' territory). A district circulates its notice
+// (通报) to the leadership of every street and department it names, and each
+// street's staff works from the lines about its own units:
+//   - an actor whose scope contains the territory (a district dispatcher for
+//     a district round, the admin) reads it whole;
+//   - a leader whose scope lies inside the territory (a street's leader
+//     under a district round) reads it whole too: the notice is addressed to
+//     them, red and black lists included;
+//   - anyone else whose scope lies inside it (a street dispatcher) reads an
+//     excerpt: the units in their scope with their ranks, the red and black
+//     list entries that are theirs, and the territory's own totals (units
+//     ranked, excellence rate), which name no other unit;
+//   - an actor outside the territory does not see it at all ("").
+func Visibility(actor auth.Actor, territory string) string {
+	switch {
+	case actor.Covers(territory):
+		return ViewFull
+	case auth.Within(actor.Scope, territory) && actor.Role == auth.Leader:
+		return ViewFull
+	case auth.Within(actor.Scope, territory):
+		return ViewExcerpt
+	}
+	return ""
+}
+
+// view is p as the actor may read it (View "" when not at all).
+func (s *Service) view(ctx context.Context, actor auth.Actor, p Publication) (Publication, error) {
+	var body published
+	if err := json.Unmarshal(p.Body, &body); err != nil {
+		return Publication{}, xiuhua.Internal(err)
+	}
+	p.View = Visibility(actor, body.Params.Territory)
+	if p.View != ViewExcerpt {
+		return p, nil
+	}
+	raw, err := s.excerpt(ctx, actor, p.Kind, body.Result)
+	if err != nil {
+		return Publication{}, err
+	}
+	body.Result = raw
+	if p.Body, err = marshal(body); err != nil {
+		return Publication{}, xiuhua.Internal(err)
+	}
+	return p, nil
+}
+
+// excerpt cuts a publication's result down to the actor's units.
+func (s *Service) excerpt(ctx context.Context, actor auth.Actor, kind string, result json.RawMessage) (json.RawMessage, error) {
+	mine := func(code string) bool { return auth.Within(code, actor.Scope) || auth.Within(actor.Scope, code) }
+	var v any
+	switch kind {
+	case "scores":
+		var sc Scores
+		if err := json.Unmarshal(result, &sc); err != nil {
+			return nil, xiuhua.Internal(err)
+		}
+		area, err := s.unitArea(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keep := map[string]bool{}
+		units := []UnitScore{}
+		for _, u := range sc.Units {
+			if mine(area(u.Unit)) {
+				keep[u.Unit] = true
+				units = append(units, u)
+			}
+		}
+		sc.Units = units
+		lists := []TierList{}
+		for _, l := range sc.Lists {
+			if !mine(l.Tier) {
+				continue
+			}
+			tl := TierList{Tier: l.Tier, Red: []string{}, Black: []string{}}
+			for _, c := range l.Red {
+				if keep[c] {
+					tl.Red = append(tl.Red, c)
+				}
+			}
+			for _, c := range l.Black {
+				if keep[c] {
+					tl.Black = append(tl.Black, c)
+				}
+			}
+			lists = append(lists, tl)
+		}
+		sc.Lists = lists
+		v = sc
+	case "metrics":
+		var m MetricsResult
+		if err := json.Unmarshal(result, &m); err != nil {
+			return nil, xiuhua.Internal(err)
+		}
+		items := []Metrics{}
+		for _, it := range m.Items {
+			key := it.Key
+			if m.By == "unit" {
+				key = s.unitScope(it.Key)
+			}
+			if mine(key) {
+				items = append(items, it)
+			}
+		}
+		// Inspectors are people, placed in no territory: none are shown.
+		m.Items, m.Inspectors = items, nil
+		v = m
+	default:
+		return nil, xiuhua.Internal(fmt.Errorf("publication of unknown kind %q", kind))
+	}
+	return marshal(v)
+}
+
+// unitScope is the territory an organisation unit answers for: UnitScope's,
+// else the territory code its code starts with ("320213.sanitation" →
+// "320213"), else the code itself.
+func (s *Service) unitScope(code string) string {
+	if s.UnitScope != nil {
+		if sc, ok := s.UnitScope(code); ok {
+			return sc
+		}
+	}
+	if pre, _, ok := strings.Cut(code, "."); ok && isTerritoryCode(pre) {
+		return pre
+	}
+	return code
 }
 
 // Recompute computes a publication again from the ledger, with its recorded
@@ -368,6 +522,27 @@ func (s *Service) Recompute(ctx context.Context, actor auth.Actor, p Publication
 	if err := canRead(actor); err != nil {
 		return false, nil, err
 	}
+	if p.View == ViewExcerpt && p.ID != 0 {
+		// An excerpt is checked against the whole publication it was cut from.
+		orig, err := s.Store.Publication(ctx, p.ID)
+		if err != nil {
+			return false, nil, err
+		}
+		same, fresh, err := s.recompute(ctx, orig)
+		if err != nil {
+			return false, nil, err
+		}
+		fp := orig
+		fp.Body = fresh
+		if fp, err = s.view(ctx, actor, fp); err != nil {
+			return false, nil, err
+		}
+		return same, fp.Body, nil
+	}
+	return s.recompute(ctx, p)
+}
+
+func (s *Service) recompute(ctx context.Context, p Publication) (bool, []byte, error) {
 	var body published
 	if err := json.Unmarshal(p.Body, &body); err != nil {
 		return false, nil, xiuhua.Internal(err)

@@ -110,7 +110,11 @@ func (s *Service) PutPoint(ctx context.Context, actor auth.Actor, in PointInput)
 	}
 	p := Point{Code: in.Code, Name: in.Name, Type: in.Type, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat, Grid: loc.Grid.Code,
 		Community: loc.Community.Code, Street: loc.Street.Code, District: loc.District.Code, Enabled: in.Enabled == nil || *in.Enabled}
-	return p, s.Store.PutPoint(ctx, p)
+	if err := s.Store.PutPoint(ctx, p); err != nil {
+		return Point{}, err
+	}
+	// Read back: the management unit comes from its grid.
+	return s.Store.Point(ctx, p.Code)
 }
 
 // Points lists the inspection points in a territory within the actor's scope.
@@ -190,7 +194,7 @@ func (s *Service) CreateRound(ctx context.Context, actor auth.Actor, in RoundInp
 		return Round{}, nil, xiuhua.Errorf(xiuhua.EUnprocessable, "a round scoring %[1]ss must cover a whole %[2]s or more",
 			"考核对象为 %[1]s 的轮次须覆盖整个上级区域（%[2]s）", sc.Level, map[string]string{"street": "district", "community": "street"}[sc.Level])
 	}
-	points, err := s.Store.Points(ctx, terr)
+	points, err := s.population(ctx, sc, terr)
 	if err != nil {
 		return Round{}, nil, err
 	}
@@ -221,6 +225,51 @@ func (s *Service) CreateRound(ctx context.Context, actor auth.Actor, in RoundInp
 		rps[i].Round = r.ID
 	}
 	return r, rps, nil
+}
+
+// population is the points a round of a scheme over a territory draws from.
+func (s *Service) population(ctx context.Context, sc Scheme, terr string) ([]Point, error) {
+	points, err := s.Store.Points(ctx, terr)
+	if err != nil || sc.Level != MgmtLevel {
+		return points, err
+	}
+	// A management unit is scored whole or not at all: only those lying
+	// inside the round's territory are drawn from.
+	area, err := s.unitArea(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kept := points[:0]
+	for _, p := range points {
+		if p.MgmtUnit != "" && auth.Within(area(p.MgmtUnit), terr) {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
+}
+
+// PreviewSample draws the sample a round would have, with in.Seed, without
+// creating it: what CreateRound with the same input records. Assessors only.
+func (s *Service) PreviewSample(ctx context.Context, actor auth.Actor, in RoundInput) ([]Stratum, error) {
+	if err := canAssess(actor); err != nil {
+		return nil, err
+	}
+	if in.Seed == nil {
+		return nil, xiuhua.Errorf(xiuhua.EInvalid, "a preview needs the seed", "预览须指定随机种子")
+	}
+	sc, err := s.Store.SchemeVersion(ctx, in.Scheme, in.Version)
+	if err != nil {
+		return nil, err
+	}
+	terr, err := actor.Narrow(in.Territory)
+	if err != nil {
+		return nil, err
+	}
+	points, err := s.population(ctx, sc, terr)
+	if err != nil {
+		return nil, err
+	}
+	return Stratify(*in.Seed, sc.Level, points, in.Sizes), nil
 }
 
 // round loads a round the actor may see.
@@ -256,8 +305,12 @@ func (s *Service) Round(ctx context.Context, actor auth.Actor, id int64) (RoundD
 	if err != nil {
 		return d, err
 	}
+	area, err := s.unitArea(ctx)
+	if err != nil {
+		return d, err
+	}
 	for _, p := range pts {
-		if actor.Covers(p.Unit) || auth.Within(actor.Scope, p.Unit) {
+		if u := area(p.Unit); actor.Covers(u) || auth.Within(actor.Scope, u) {
 			d.Points = append(d.Points, p)
 		}
 	}
@@ -311,6 +364,10 @@ func (s *Service) AddVisit(ctx context.Context, actor auth.Actor, round int64, p
 		return RoundPoint{}, err
 	}
 	rp := RoundPoint{Round: round, Point: p.Code, Unit: p.UnitAt(sc.Level), Type: p.Type, Source: "visit"}
+	if rp.Unit == "" {
+		return RoundPoint{}, xiuhua.Errorf(xiuhua.EUnprocessable, "point %s is in grid %s, which is in no management unit",
+			"点位 %s 所在网格 %s 不属于任何管理单元", p.Code, p.Grid)
+	}
 	return rp, s.Store.AddRoundPoint(ctx, rp)
 }
 

@@ -38,8 +38,8 @@ type Scheme struct {
 	Code    string `json:"code"`
 	Version int    `json:"version"`
 	Name    string `json:"name"`
-	// Level is what is scored: "community" or "street" (custom management
-	// units may come later).
+	// Level is what is scored: "community", "street" or "management_unit"
+	// (MgmtLevel: custom management units made of grids).
 	Level string `json:"level"`
 	// TierLevel groups units for the red and black lists: the area above
 	// them they are ranked within, "district" (default) or "street".
@@ -87,7 +87,11 @@ var codeRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 // Check validates the scheme and fills defaults and branch marks.
 func (s *Scheme) Check(category func(string) (catalog.Category, bool)) error {
 	var probs []string
-	add := func(en, zh string, args ...any) { probs = append(probs, fmt.Sprintf(en+" / "+zh, args...)) }
+	// Each half takes the arguments in full: one Sprintf over "en / zh"
+	// would leave the Chinese half without them.
+	add := func(en, zh string, args ...any) {
+		probs = append(probs, fmt.Sprintf(en, args...)+" / "+fmt.Sprintf(zh, args...))
+	}
 	s.Name = strings.TrimSpace(s.Name)
 	if !codeRE.MatchString(s.Code) {
 		add("code must be 1–64 letters, digits, '.', '_' or '-'", "编码须为1至64位字母、数字或 . _ -")
@@ -95,8 +99,8 @@ func (s *Scheme) Check(category func(string) (catalog.Category, bool)) error {
 	if s.Name == "" || utf8.RuneCountInString(s.Name) > 200 {
 		add("name is required (at most 200 characters)", "名称必填且不超过200字")
 	}
-	if s.Level != "community" && s.Level != "street" {
-		add("level must be community or street", "考核对象层级须为 community 或 street")
+	if s.Level != "community" && s.Level != "street" && s.Level != MgmtLevel {
+		add("level must be community, street or management_unit", "考核对象层级须为 community、street 或 management_unit")
 	}
 	if s.TierLevel == "" {
 		s.TierLevel = "district"
@@ -268,12 +272,19 @@ type Point struct {
 	Street    string  `json:"street"`
 	District  string  `json:"district"`
 	Enabled   bool    `json:"enabled"`
+	// MgmtUnit is the management unit of the point's grid ("" for none);
+	// read from the grids' assignment, not stored with the point.
+	MgmtUnit string `json:"management_unit,omitempty"`
 }
 
-// UnitAt is the point's scored unit at a scheme level.
+// UnitAt is the point's scored unit at a scheme level ("" when its grid is
+// in no management unit).
 func (p Point) UnitAt(level string) string {
-	if level == "street" {
+	switch level {
+	case "street":
 		return p.Street
+	case MgmtLevel:
+		return p.MgmtUnit
 	}
 	return p.Community
 }
@@ -360,7 +371,8 @@ func bounded(r *rand.PCG, n uint64) uint64 {
 }
 
 // Stratify draws a round's sample: for every unit (at the level) with points
-// and every point type in sizes, k points.
+// and every point type in sizes, k points. A point in no unit at the level
+// (a grid outside every management unit) is in no stratum.
 func Stratify(seed uint64, level string, points []Point, sizes map[string]int) []Stratum {
 	pop := map[[2]string][]string{}
 	for _, p := range points {
@@ -371,6 +383,9 @@ func Stratify(seed uint64, level string, points []Point, sizes map[string]int) [
 			continue
 		}
 		k := [2]string{p.UnitAt(level), p.Type}
+		if k[0] == "" {
+			continue
+		}
 		pop[k] = append(pop[k], p.Code)
 	}
 	keys := make([][2]string, 0, len(pop))
@@ -421,4 +436,7 @@ type Publication struct {
 	Body      []byte    `json:"-"`
 	CreatedBy int64     `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// View is how the reader sees it (ViewFull, or ViewExcerpt: Body cut
+	// down to their units; see Visibility); not stored.
+	View string `json:"view,omitempty"`
 }

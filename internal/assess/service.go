@@ -23,6 +23,7 @@ type Store interface {
 	// Verifications returns the verifications done in a window.
 	Verifications(ctx context.Context, w Window) ([]Verification, error)
 	SchemeStore
+	MgmtStore
 }
 
 // Service runs assessment.
@@ -35,7 +36,10 @@ type Service struct {
 	// Area looks up a territory code (names of units, tiers).
 	Area     func(code string) (territory.Area, bool)
 	Category func(code string) (catalog.Category, bool)
-	Now      func() time.Time
+	// UnitScope looks up the territory an organisation unit answers for
+	// (optional: without it a unit code's territory prefix is used).
+	UnitScope func(code string) (string, bool)
+	Now       func() time.Time
 }
 
 // MetricsQuery asks for metrics.

@@ -28,4 +28,5 @@ type SchemeStore interface {
 	CaseSummaries(ctx context.Context, ids []int64, cutoff int64) (map[int64]Summary, error)
 	Publish(ctx context.Context, p *Publication) error
 	Publications(ctx context.Context, kind, period, scope string) ([]Publication, error)
+	Publication(ctx context.Context, id int64) (Publication, error)
 }

@@ -27,8 +27,18 @@ type Store interface {
 	Events(ctx context.Context, caseID int64) ([]Event, error)
 	Cases(ctx context.Context, f Filter) ([]Case, error)
 	Unit(ctx context.Context, code string) (org.Unit, error)
-	// UnusableBlobs returns the ids the user may not attach (see store.DB.UnusableBlobs).
-	UnusableBlobs(ctx context.Context, userID int64, scope string, ids []string) ([]string, error)
+	// UnusableBlobs returns the ids that may not be attached as use says (see store.DB.UnusableBlobs).
+	UnusableBlobs(ctx context.Context, use BlobUse, ids []string) ([]string, error)
+}
+
+// BlobUse is who attaches photos, and to which case.
+type BlobUse struct {
+	UserID int64
+	Scope  string
+	// System: the portal or Open311 attaching what a citizen just sent.
+	System bool
+	// Case is the case they are attached to; 0 for a new report.
+	Case int64
 }
 
 // Filter selects cases for a list. Territory must already be narrowed to the
@@ -171,7 +181,7 @@ func (s *Service) prepare(ctx context.Context, actor auth.Actor, in ReportInput)
 	if !actor.Covers(loc.Grid.Code) {
 		return Case{}, Event{}, xiuhua.Errorf(xiuhua.EForbidden, "the point is in grid %s, outside your jurisdiction", "该位置属于网格 %s，不在您的管辖范围内", loc.Grid.Code)
 	}
-	if err := s.checkBlobs(ctx, actor, in.Attachments); err != nil {
+	if err := s.checkBlobs(ctx, actor, 0, in.Attachments); err != nil {
 		return Case{}, Event{}, err
 	}
 	now := s.Now()
@@ -188,7 +198,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, id int64, a Action,
 	if !ValidAction(a) {
 		return Case{}, xiuhua.Errorf(xiuhua.ENotFound, "unknown action %q", "未知操作 %q", a)
 	}
-	if err := s.checkBlobs(ctx, actor, in.Attachments); err != nil {
+	if err := s.checkBlobs(ctx, actor, id, in.Attachments); err != nil {
 		return Case{}, err
 	}
 	var target *Unit
@@ -242,11 +252,12 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 	return s.Store.Cases(ctx, f)
 }
 
-func (s *Service) checkBlobs(ctx context.Context, actor auth.Actor, ids []string) error {
+// checkBlobs refuses attachments the actor may not attach to case id (0: a new report).
+func (s *Service) checkBlobs(ctx context.Context, actor auth.Actor, id int64, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	missing, err := s.Store.UnusableBlobs(ctx, actor.UserID, actor.Scope, ids)
+	missing, err := s.Store.UnusableBlobs(ctx, BlobUse{UserID: actor.UserID, Scope: actor.Scope, System: actor.Role == auth.System, Case: id}, ids)
 	if err != nil {
 		return err
 	}

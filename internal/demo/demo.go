@@ -138,6 +138,12 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := seedAssessment(ctx, a, areas, ids); err != nil {
+		return res, err
+	}
+	if err := seedPlans(ctx, a, areas, ids); err != nil {
+		return res, err
+	}
 	return res, a.DB.Optimize(ctx)
 }
 

@@ -47,6 +47,8 @@ func TestSeed(t *testing.T) {
 		if ar, ok := a.Territory().Area("320213022"); !ok || ar.Name != "清名桥街道" {
 			t.Errorf("清名桥街道: %+v", ar)
 		}
+		checkAssessment(t, a, db)
+		checkPlans(t, a, db)
 		again, err := Seed(ctx, a)
 		if err != nil || again.AdminToken == res.AdminToken {
 			t.Fatalf("second seed: %v", err)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // Limiter is the per-client token-bucket rate limit of this door, exported
@@ -15,6 +17,14 @@ type Limiter struct{ l *limiter }
 // NewLimiter builds a limiter of shape l on the clock now.
 func NewLimiter(l Limit, now func() time.Time) *Limiter {
 	return &Limiter{l: newLimiter(l, now)}
+}
+
+// Shared makes the limiter keep its buckets in db under name (one name per
+// limit) when db is PostgreSQL, so that every instance serving the database
+// draws on one budget per client; on SQLite it stays in memory. It returns x.
+func (x *Limiter) Shared(db *store.DB, name string) *Limiter {
+	x.l.sharedOn(db, name)
+	return x
 }
 
 // Allow takes a token from client's bucket; when there is none it says how

@@ -64,17 +64,21 @@ func formErr(err error, limit int64) error {
 }
 
 // checkValues refuses text that is not UTF-8 (the spec requires UTF-8
-// everywhere) and too many parameters.
+// everywhere) or holds a NUL character (which no text needs and PostgreSQL
+// refuses to store), and too many parameters.
 func checkValues(v url.Values) error {
 	n := 0
 	for k, vs := range v {
 		n += len(vs)
-		if !utf8.ValidString(k) {
-			return xiuhua.Errorf(xiuhua.EInvalid, "a parameter name is not valid UTF-8", "参数名不是有效的 UTF-8 编码")
+		if !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0 {
+			return xiuhua.Errorf(xiuhua.EInvalid, "a parameter name is not valid UTF-8 text", "参数名不是有效的 UTF-8 文本")
 		}
 		for _, s := range vs {
 			if !utf8.ValidString(s) {
 				return xiuhua.Errorf(xiuhua.EInvalid, "parameter %s is not valid UTF-8", "参数 %s 不是有效的 UTF-8 编码", k)
+			}
+			if strings.IndexByte(s, 0) >= 0 {
+				return xiuhua.Errorf(xiuhua.EInvalid, "parameter %s contains a NUL character", "参数 %s 含有 NUL 字符", k)
 			}
 		}
 	}

@@ -22,6 +22,11 @@ type limiter struct {
 	limit Limit
 	now   func() time.Time
 
+	// shared, when set, keeps the buckets in PostgreSQL so that every
+	// instance serving the database draws on one budget per client; the
+	// in-memory buckets then only stand in while the database cannot answer.
+	shared *sharedBuckets
+
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	calls   int
@@ -45,6 +50,11 @@ func (l *limiter) allow(client string) (bool, time.Duration) {
 		return true, 0
 	}
 	now := l.now()
+	if l.shared != nil {
+		if ok, wait, err := l.shared.take(client, l.limit, now); err == nil {
+			return ok, wait
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++

@@ -241,7 +241,7 @@ func (s *Server) putMedia(ctx context.Context, fh *multipart.FileHeader) (string
 	if err != nil {
 		return "", err
 	}
-	if err := s.App.DB.PutBlob(ctx, store.Blob{ID: id, ContentType: ct, Size: size, CreatedAt: s.Now()}); err != nil {
+	if err := s.App.DB.PutBlob(ctx, store.Blob{ID: id, ContentType: ct, Size: size, CreatedAt: s.Now(), Anonymous: true}); err != nil {
 		return "", err
 	}
 	return id, nil

@@ -172,8 +172,8 @@ type ridKey struct{}
 // of its client address.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.once.Do(func() {
-		s.ipLimit = newLimiter(s.Config.PerIP, s.Now)
-		s.keyLimit = newLimiter(s.Config.PerKey, s.Now)
+		s.ipLimit = newLimiter(s.Config.PerIP, s.Now).sharedOn(s.App.DB, "open311.ip")
+		s.keyLimit = newLimiter(s.Config.PerKey, s.Now).sharedOn(s.App.DB, "open311.key")
 	})
 	rid := r.Header.Get("X-Request-Id")
 	if rid == "" || len(rid) > 64 {

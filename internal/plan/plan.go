@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/calendar"
 )
 
@@ -38,7 +39,23 @@ const (
 	// OnTime is the owner unit's on-time handling rate (按期处置率) for the
 	// year so far, from assess.Service.Metrics.
 	OnTime = "on_time"
+	// Score is the mean total score of the units scored in Territory over
+	// the Scheme's assessment rounds of the year (a sample too small to be
+	// ranked does not count): "the community scores ≥ 90".
+	Score = "score"
+	// Excellence is the share of those scored units that were excellent,
+	// pooled over the rounds (优秀率).
+	Excellence = "excellence"
+	// Clean is the share of the points inspected in Territory in the
+	// Scheme's rounds of the year (of PointType, when set) where no problem
+	// was found: "main-road cleanliness 100%".
+	Clean = "clean"
 )
+
+// FromAssessment says whether a source reads assessment rounds.
+func FromAssessment(source string) bool {
+	return source == Score || source == Excellence || source == Clean
+}
 
 // Target is one line of a unit's task book.
 type Target struct {
@@ -54,6 +71,10 @@ type Target struct {
 	Due       time.Time `json:"due"`
 	Source    string    `json:"source"`
 	Category  string    `json:"category,omitempty"`
+	// Scheme is the assessment scheme (code) of a Score, Excellence or
+	// Clean target; PointType narrows a Clean one to a kind of point.
+	Scheme    string    `json:"scheme,omitempty"`
+	PointType string    `json:"point_type,omitempty"`
 	CreatedBy int64     `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -82,12 +103,17 @@ type Status struct {
 	Progress *float64 `json:"progress"`
 	// Forecast is the value expected at the due date: the least-squares line
 	// through (created, baseline) and the reports for Manual percent/count
-	// targets, the run rate for Cases, the current value otherwise.
+	// targets (kept within 0–100 for a percent, ≥ 0 for a count), the run
+	// rate for Cases, the current value otherwise.
 	Forecast *float64 `json:"forecast"`
 	Met      bool     `json:"met"`
 	// Late: the due date passed unmet, or the forecast misses the goal.
 	Late    bool     `json:"late"`
 	History []Report `json:"history,omitempty"`
+	// Rounds and Sample tell what an assessment-based value was computed
+	// from: the rounds read, and the unit results or points counted.
+	Rounds int `json:"rounds,omitempty"`
+	Sample int `json:"sample,omitempty"`
 }
 
 // Check validates a target; the measure fixes the range of its numbers.
@@ -142,8 +168,22 @@ func (t *Target) Check() error {
 			p = append(p, "source on_time: a percent measure / 按期处置率指标须为百分比")
 		}
 		t.Category = ""
+	case Score, Excellence, Clean:
+		t.Scheme, t.PointType = strings.TrimSpace(t.Scheme), strings.TrimSpace(t.PointType)
+		if t.Measure != Percent || t.Scheme == "" {
+			p = append(p, "source "+t.Source+": a percent measure and an assessment scheme / 按考核结果计算的指标须为百分比并指定考核办法")
+		}
+		if t.Source != Clean {
+			t.PointType = ""
+		} else if _, ok := assess.PointTypes[t.PointType]; t.PointType != "" && !ok {
+			p = append(p, "point_type: an assessment point type (main_road, back_street…) / 点位类型须为考核点位类型（main_road、back_street 等）")
+		}
+		t.Category = ""
 	default:
-		p = append(p, "source: manual, cases or on_time / 来源须为 manual、cases 或 on_time")
+		p = append(p, "source: manual, cases, on_time, score, excellence or clean / 来源须为 manual、cases、on_time、score、excellence 或 clean")
+	}
+	if !FromAssessment(t.Source) {
+		t.Scheme, t.PointType = "", ""
 	}
 	if len(p) > 0 {
 		e := xiuhua.Errorf(xiuhua.EInvalid, "invalid target", "目标无效")
@@ -202,7 +242,11 @@ func Evaluate(t Target, value *float64, history []Report, now time.Time) Status 
 		s.Met = t.met(*value)
 		f := *value
 		if t.Source == Manual && t.Measure != Milestone && len(history) > 0 {
-			f = round2(linearForecast(t, history))
+			// A trend runs on past what can be: a rate stops at 100%, a count at 0.
+			f = round2(max(0, linearForecast(t, history)))
+			if t.Measure == Percent {
+				f = min(f, 100)
+			}
 		}
 		s.Forecast = &f
 	}

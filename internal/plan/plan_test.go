@@ -36,9 +36,20 @@ func TestEvaluateManualForecast(t *testing.T) {
 	// Least squares through points off a line: (0,60), (10,70), (20,70):
 	// mean x 10, mean y 66.67; slope = Σ(dx·dy)/Σdx² = (−10·−6.67 + 10·3.33)/200 = 0.5,
 	// intercept 66.67 − 5 = 61.67; at 365: 61.67 + 182.5 = 244.17.
-	s = Evaluate(tg, f(70), []Report{{Value: 70, At: day(10)}, {Value: 70, At: day(20)}}, day(21))
+	// (On a count: a percent's forecast stops at 100.)
+	cnt := target(Count, Higher, Manual, 60, 90)
+	s = Evaluate(cnt, f(70), []Report{{Value: 70, At: day(10)}, {Value: 70, At: day(20)}}, day(21))
 	if val(s.Forecast) != 244.17 || s.Late {
 		t.Errorf("least squares: forecast %v late %v", val(s.Forecast), s.Late)
+	}
+	s = Evaluate(tg, f(70), []Report{{Value: 70, At: day(10)}, {Value: 70, At: day(20)}}, day(21))
+	if val(s.Forecast) != 100.0 || s.Late {
+		t.Errorf("percent forecast clamped: %v late %v", val(s.Forecast), s.Late)
+	}
+	// A count falling fast stops at 0: (0,60), (73,30) → −90 at day 365, 0.
+	low := target(Count, Lower, Manual, 60, 20)
+	if s = Evaluate(low, f(30), []Report{{Value: 30, At: day(73)}}, day(80)); val(s.Forecast) != 0.0 || s.Late {
+		t.Errorf("count forecast clamped: %v", val(s.Forecast))
 	}
 }
 

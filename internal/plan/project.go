@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,22 +41,32 @@ var KindZh = map[string]string{BackAlley: "背街小巷整治", OldEstate: "老�
 
 // Project is a renovation of a block (区块). Money is in whole yuan.
 type Project struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	Territory  string    `json:"territory"`
-	District   string    `json:"district"`
-	Budget     int64     `json:"budget"`
-	Spent      int64     `json:"spent"`
-	Milestones []Step    `json:"milestones"`
-	Outputs    []Output  `json:"outputs"`
-	Cases      []int64   `json:"cases"`
-	Version    int       `json:"version"`
-	CreatedBy  int64     `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	// LateMilestones is filled on reading, at the reader's today.
-	LateMilestones int `json:"late_milestones"`
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Territory  string   `json:"territory"`
+	District   string   `json:"district"`
+	Budget     int64    `json:"budget"`
+	Spent      int64    `json:"spent"`
+	Milestones []Step   `json:"milestones"`
+	Outputs    []Output `json:"outputs"`
+	Cases      []int64  `json:"cases"`
+	// Area is the project's territory as a GeoJSON Polygon or MultiPolygon
+	// (CheckArea), nil when none was drawn.
+	Area json.RawMessage `json:"area,omitempty"`
+	// Public: shown on the citizen portal; Consult: open there for
+	// suggestions. Set with SetConsultation, never by SaveProject.
+	Public    bool      `json:"public"`
+	Consult   bool      `json:"consult"`
+	Version   int       `json:"version"`
+	CreatedBy int64     `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// LateMilestones and Stage are filled on reading, at the reader's today.
+	LateMilestones int    `json:"late_milestones"`
+	Stage          string `json:"stage"`
+	// Photos are filled by Service.Project (not by lists).
+	Photos []Photo `json:"photos,omitempty"`
 }
 
 // Step is a milestone (节点): it has a planned date and, once reached, an actual one
@@ -117,6 +128,11 @@ func (p *Project) Check() error {
 			d = append(d, fmt.Sprintf("output %d: a name, planned and achieved ≥ 0 / 第 %d 项产出：须有名称，计划和完成数不得为负", i+1, i+1))
 		}
 	}
+	if area, err := CheckArea(p.Area); err != nil {
+		d = append(d, xiuhua.AsError(err).Details...)
+	} else {
+		p.Area = area
+	}
 	if p.Milestones == nil {
 		p.Milestones = []Step{}
 	}
@@ -137,6 +153,7 @@ func (p *Project) Check() error {
 // Mark counts the late milestones as of today (YYYY-MM-DD).
 func (p *Project) Mark(today string) {
 	p.LateMilestones = 0
+	p.Stage = StageOf(*p)
 	for _, m := range p.Milestones {
 		if m.Late(today) {
 			p.LateMilestones++

@@ -29,21 +29,35 @@ type Store interface {
 	SaveProject(ctx context.Context, p *Project) error
 	Project(ctx context.Context, id int64) (Project, error)
 	Projects(ctx context.Context) ([]Project, error)
+	ConsultStore
 }
 
 // Service applies the rules of plans for an actor.
 type Service struct {
 	Store Store
 	// OnTime returns a unit's on-time handling rate (percent) over
-	// [year start, now), ok false when it had no case due. The server binds
-	// it to assess.Service.Metrics, so the figure is the assessment's.
+	// [year start, now), ok false when it had no case due: one call per
+	// target. OnTimeAll, when set, takes its place.
 	OnTime func(ctx context.Context, year int, unit, territory string) (rate float64, ok bool, err error)
+	// OnTimeAll returns the on-time handling rate (percent) of every unit
+	// that had a case due in territory over [year start, now). When set it
+	// is used instead of OnTime: one call serves every on-time target of a
+	// year and territory. UseAssessment sets it.
+	OnTimeAll func(ctx context.Context, year int, territory string) (map[string]float64, error)
+	// Rounds returns the results, narrowed to territory, of the scheme's
+	// assessment rounds whose period starts in year, as they stand now:
+	// what Score, Excellence and Clean targets are computed from. It is
+	// called once per year, scheme and territory. UseAssessment sets it.
+	Rounds func(ctx context.Context, year int, scheme, territory string) ([]RoundResult, error)
 	// Ancestors returns a territory code's chain from the district down (nil
 	// when unknown); it validates project territories and finds districts.
 	Ancestors func(code string) []string
 	// HasCategory says whether a case category exists.
 	HasCategory func(code string) bool
-	Now         func() time.Time
+	// HasScheme says whether an assessment scheme exists (nil: not checked).
+	// UseAssessment sets it.
+	HasScheme func(ctx context.Context, code string) bool
+	Now       func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -107,6 +121,9 @@ func (s *Service) CreateTarget(ctx context.Context, a auth.Actor, t Target) (Tar
 	if t.Source == Cases && s.HasCategory != nil && !s.HasCategory(t.Category) {
 		return t, xiuhua.Errorf(xiuhua.EInvalid, "no category %s", "类别 %s 不存在", t.Category)
 	}
+	if FromAssessment(t.Source) && s.HasScheme != nil && !s.HasScheme(ctx, t.Scheme) {
+		return t, xiuhua.Errorf(xiuhua.EInvalid, "no assessment scheme %s", "考核办法 %s 不存在", t.Scheme)
+	}
 	t.CreatedBy, t.CreatedAt = a.UserID, s.now()
 	return t, s.Store.CreateTarget(audit.WithActor(ctx, a.UserID), &t)
 }
@@ -150,10 +167,37 @@ func (s *Service) evaluate(ctx context.Context, ts []Target, withHistory bool) (
 		return nil, err
 	}
 	now := s.now()
+	// The ledger and assessment figures are read once per group of targets
+	// that share them, not once per target.
+	onTime := map[onTimeKey]map[string]float64{}
+	rounds := map[roundsKey][]RoundResult{}
+	for _, t := range ts {
+		switch {
+		case t.Source == OnTime && s.OnTimeAll != nil:
+			k := onTimeKey{t.Year, t.Territory}
+			if _, ok := onTime[k]; !ok {
+				m, err := s.OnTimeAll(ctx, t.Year, t.Territory)
+				if err != nil {
+					return nil, err
+				}
+				onTime[k] = m
+			}
+		case FromAssessment(t.Source) && s.Rounds != nil:
+			k := roundsKey{t.Year, t.Scheme, t.Territory}
+			if _, ok := rounds[k]; !ok {
+				rs, err := s.Rounds(ctx, t.Year, t.Scheme, t.Territory)
+				if err != nil {
+					return nil, err
+				}
+				rounds[k] = rs
+			}
+		}
+	}
 	out := make([]Status, 0, len(ts))
 	for _, t := range ts {
 		var v *float64
 		var count *int
+		var nRounds, sample int
 		switch t.Source {
 		case Manual:
 			if h := reps[t.ID]; len(h) > 0 {
@@ -172,7 +216,11 @@ func (s *Service) evaluate(ctx context.Context, ts []Target, withHistory bool) (
 			x := RunRate(n, t.Year, t.Due, now)
 			v, count = &x, &n
 		case OnTime:
-			if s.OnTime != nil {
+			if s.OnTimeAll != nil {
+				if r, ok := onTime[onTimeKey{t.Year, t.Territory}][t.Unit]; ok {
+					v = &r
+				}
+			} else if s.OnTime != nil {
 				r, ok, err := s.OnTime(ctx, t.Year, t.Unit, t.Territory)
 				if err != nil {
 					return nil, err
@@ -181,9 +229,15 @@ func (s *Service) evaluate(ctx context.Context, ts []Target, withHistory bool) (
 					v = &r
 				}
 			}
+		case Score, Excellence, Clean:
+			rs := rounds[roundsKey{t.Year, t.Scheme, t.Territory}]
+			if x, n, ok := assessValue(t, rs); ok {
+				v, sample = &x, n
+			}
+			nRounds = len(rs)
 		}
 		st := Evaluate(t, v, reps[t.ID], now)
-		st.Count = count
+		st.Count, st.Rounds, st.Sample = count, nRounds, sample
 		if !withHistory {
 			st.History = nil
 		}
@@ -308,7 +362,9 @@ func (s *Service) SaveProject(ctx context.Context, a auth.Actor, p Project) (Pro
 			return p, notFound("project", "项目", p.ID)
 		}
 		p.CreatedBy, p.CreatedAt = old.CreatedBy, old.CreatedAt
+		p.Public, p.Consult = old.Public, old.Consult
 	} else {
+		p.Public, p.Consult = false, false
 		p.CreatedBy, p.CreatedAt = a.UserID, s.now()
 	}
 	slices.Sort(p.Cases)

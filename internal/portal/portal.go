@@ -171,8 +171,8 @@ func New(a *app.App, log *slog.Logger) *Server {
 }
 
 func (s *Server) init() {
-	s.postLimit = open311.NewLimiter(s.Config.PostLimit, s.Now)
-	s.pageLimit = open311.NewLimiter(s.Config.PageLimit, s.Now)
+	s.postLimit = open311.NewLimiter(s.Config.PostLimit, s.Now).Shared(s.App.DB, "portal.post")
+	s.pageLimit = open311.NewLimiter(s.Config.PageLimit, s.Now).Shared(s.App.DB, "portal.page")
 	m := http.NewServeMux()
 	m.Handle("GET /public/static/", http.StripPrefix("/public/", http.FileServerFS(staticFS)))
 	m.HandleFunc("GET /public/{$}", s.handle(s.reportForm))
@@ -181,6 +181,8 @@ func (s *Server) init() {
 	m.HandleFunc("GET /public/t/{code}", s.handle(s.track))
 	m.HandleFunc("POST /public/t/{code}/rate", s.handle(s.rate))
 	m.HandleFunc("GET /public/t/{code}/photo/{id}", s.handle(s.photo))
+	s.projectRoutes(m)
+	m.HandleFunc("GET /public/board", s.handle(s.board))
 	m.HandleFunc("/public/", s.handle(func(w http.ResponseWriter, r *http.Request, q *request) error {
 		return xiuhua.Errorf(xiuhua.ENotFound, "no such page", "页面不存在")
 	}))
@@ -256,6 +258,10 @@ func (s *Server) handle(fn func(http.ResponseWriter, *http.Request, *request) er
 			return
 		}
 		q.csrf = s.csrfCookie(w, r)
+		if err := checkText(r); err != nil {
+			s.fail(w, r, q, err)
+			return
+		}
 		if err := fn(w, r, q); err != nil {
 			s.fail(w, r, q, err)
 		}

@@ -84,6 +84,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, q *request) erro
 	if !checkCSRF(q, v.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
+	if err := checkText(r); err != nil {
+		return err
+	}
 	// The honeypot: a field people do not see (hidden by the style sheet,
 	// skipped by screen readers and the keyboard) that form-filling robots fill.
 	if v.Get("website") != "" {
@@ -181,7 +184,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, q *request) erro
 			if err != nil {
 				return err
 			}
-			if err := s.App.DB.PutBlob(ctx, store.Blob{ID: id, ContentType: ct, Size: size, CreatedAt: s.Now()}); err != nil {
+			if err := s.App.DB.PutBlob(ctx, store.Blob{ID: id, ContentType: ct, Size: size, CreatedAt: s.Now(), Anonymous: true}); err != nil {
 				return err
 			}
 			photos = append(photos, id)

@@ -153,6 +153,9 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request, q *request) error 
 	if !checkCSRF(q, r.PostForm.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
+	if err := checkText(r); err != nil {
+		return err
+	}
 	rating := r.PostForm.Get("rating")
 	if !slices.Contains(Ratings, rating) {
 		return xiuhua.Errorf(xiuhua.EInvalid, "Please choose satisfied, basically satisfied or unsatisfied.", "请选择满意、基本满意或不满意。")

@@ -545,17 +545,19 @@ func (db *DB) PutPoint(ctx context.Context, p assess.Point) error {
 	return err
 }
 
-const pointCols = `code, name, type, address, lon, lat, grid, community, street, district, enabled`
+// pointFrom reads points (p) with the management unit of their grid (g).
+const pointFrom = `SELECT p.code, p.name, p.type, p.address, p.lon, p.lat, p.grid, p.community, p.street, p.district, p.enabled,
+	COALESCE(g.unit_code, '') FROM assess_points p LEFT JOIN assess_mgmt_unit_grids g ON g.grid = p.grid`
 
 func scanPoint(s interface{ Scan(...any) error }) (assess.Point, error) {
 	var p assess.Point
-	err := s.Scan(&p.Code, &p.Name, &p.Type, &p.Address, &p.Lon, &p.Lat, &p.Grid, &p.Community, &p.Street, &p.District, &p.Enabled)
+	err := s.Scan(&p.Code, &p.Name, &p.Type, &p.Address, &p.Lon, &p.Lat, &p.Grid, &p.Community, &p.Street, &p.District, &p.Enabled, &p.MgmtUnit)
 	return p, err
 }
 
 // Point returns one inspection point.
 func (db *DB) Point(ctx context.Context, code string) (assess.Point, error) {
-	p, err := scanPoint(db.R.QueryRowContext(ctx, db.Q(`SELECT `+pointCols+` FROM assess_points WHERE code = ?`), code))
+	p, err := scanPoint(db.R.QueryRowContext(ctx, db.Q(pointFrom+` WHERE p.code = ?`), code))
 	if err == sql.ErrNoRows {
 		return p, assessNotFound("inspection point", code)
 	}
@@ -564,12 +566,12 @@ func (db *DB) Point(ctx context.Context, code string) (assess.Point, error) {
 
 // Points lists the inspection points in a territory ("" for all), by code.
 func (db *DB) Points(ctx context.Context, territory string) ([]assess.Point, error) {
-	q, args := `SELECT `+pointCols+` FROM assess_points`, []any{}
+	q, args := pointFrom, []any{}
 	if territory != "" {
-		q += ` WHERE ` + territoryColumn(territory) + ` = ?`
+		q += ` WHERE p.` + territoryColumn(territory) + ` = ?`
 		args = append(args, territory)
 	}
-	rows, err := db.R.QueryContext(ctx, db.Q(q+` ORDER BY code`), args...)
+	rows, err := db.R.QueryContext(ctx, db.Q(q+` ORDER BY p.code`), args...)
 	if err != nil {
 		return nil, err
 	}

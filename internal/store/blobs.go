@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/casework"
 )
 
 // Blob is the record of a stored file; the bytes live in the blob folder.
@@ -17,12 +18,18 @@ type Blob struct {
 	Size        int64     `json:"size"`
 	CreatedBy   int64     `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Anonymous: sent by a citizen without an account (the portal, Open311
+	// media). Staff may attach it only to the case it came with.
+	Anonymous bool `json:"-"`
 }
 
 // PutBlob records a blob; the same content uploaded twice is one record.
+// A staff user who uploads the very bytes a citizen sent anonymously holds
+// them: the record becomes theirs.
 func (db *DB) PutBlob(ctx context.Context, b Blob) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO blobs (id, content_type, size, created_by, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`), b.ID, b.ContentType, b.Size, nullID(b.CreatedBy), ms(b.CreatedAt))
+	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO blobs (id, content_type, size, created_by, created_at, anonymous) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET created_by = excluded.created_by, anonymous = FALSE
+		WHERE blobs.anonymous AND excluded.created_by IS NOT NULL`), b.ID, b.ContentType, b.Size, nullID(b.CreatedBy), ms(b.CreatedAt), b.Anonymous)
 	return err
 }
 
@@ -40,26 +47,35 @@ func (db *DB) Blob(ctx context.Context, id string) (Blob, error) {
 	return b, err
 }
 
-// UnusableBlobs returns the ids among ids that the user may not attach:
-// not stored, or neither uploaded by the user (nor by the system) nor already
-// attached to a case inside scope. Knowing a photo's hash is not enough to
-// reuse it.
-func (db *DB) UnusableBlobs(ctx context.Context, userID int64, scope string, ids []string) ([]string, error) {
+// UnusableBlobs returns the ids among ids that use may not attach: not
+// stored; or, for a photo uploaded by staff (or the system), neither uploaded
+// by the user (nor by the system) nor already attached to a case inside the
+// scope; or, for a photo a citizen sent anonymously, attached by anyone but
+// the portal or Open311 receiving it (use.System) to any case but the one it
+// came with. Knowing a photo's hash is not enough to reuse it.
+func (db *DB) UnusableBlobs(ctx context.Context, use casework.BlobUse, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(ids)+2)
+	args := make([]any, 0, len(ids)+3)
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	q := `SELECT id FROM blobs WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND (created_by IS NULL OR created_by = ?`
-	args = append(args, userID)
-	if scope == "" {
+	q := `SELECT id FROM blobs WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) AND (NOT anonymous AND (created_by IS NULL OR created_by = ?`
+	args = append(args, use.UserID)
+	if use.Scope == "" {
 		q += ` OR EXISTS (SELECT 1 FROM event_blobs b WHERE b.blob_id = blobs.id)`
 	} else {
 		q += ` OR EXISTS (SELECT 1 FROM event_blobs b JOIN events e ON e.id = b.event_id JOIN cases c ON c.id = e.case_id
-			WHERE b.blob_id = blobs.id AND c.` + territoryColumn(scope) + ` = ?)`
-		args = append(args, scope)
+			WHERE b.blob_id = blobs.id AND c.` + territoryColumn(use.Scope) + ` = ?)`
+		args = append(args, use.Scope)
+	}
+	q += `)`
+	if use.System {
+		q += ` OR anonymous`
+	} else if use.Case != 0 {
+		q += ` OR anonymous AND EXISTS (SELECT 1 FROM event_blobs b JOIN events e ON e.id = b.event_id WHERE b.blob_id = blobs.id AND e.case_id = ?)`
+		args = append(args, use.Case)
 	}
 	q += `)`
 	rows, err := db.R.QueryContext(ctx, db.Q(q), args...)

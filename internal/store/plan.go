@@ -13,12 +13,12 @@ import (
 	"github.com/xiuhua/xiuhua/internal/plan"
 )
 
-const targetCols = `id, year, unit_code, territory, name, measure, direction, baseline, goal, due_at, source, category, created_by, created_at`
+const targetCols = `id, year, unit_code, territory, name, measure, direction, baseline, goal, due_at, source, category, created_by, created_at, scheme, point_type`
 
 func scanTarget(s interface{ Scan(...any) error }) (plan.Target, error) {
 	var t plan.Target
 	var due, at int64
-	err := s.Scan(&t.ID, &t.Year, &t.Unit, &t.Territory, &t.Name, &t.Measure, &t.Direction, &t.Baseline, &t.Goal, &due, &t.Source, &t.Category, &t.CreatedBy, &at)
+	err := s.Scan(&t.ID, &t.Year, &t.Unit, &t.Territory, &t.Name, &t.Measure, &t.Direction, &t.Baseline, &t.Goal, &due, &t.Source, &t.Category, &t.CreatedBy, &at, &t.Scheme, &t.PointType)
 	t.Due, t.CreatedAt = time.UnixMilli(due).UTC(), time.UnixMilli(at).UTC()
 	return t, err
 }
@@ -26,9 +26,9 @@ func scanTarget(s interface{ Scan(...any) error }) (plan.Target, error) {
 // CreateTarget stores a new target and sets its id.
 func (db *DB) CreateTarget(ctx context.Context, t *plan.Target) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO plan_targets (year, unit_code, territory, name, measure, direction, baseline, goal, due_at, source, category, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			t.Year, t.Unit, t.Territory, t.Name, t.Measure, t.Direction, t.Baseline, t.Goal, ms(t.Due), t.Source, t.Category, t.CreatedBy, ms(t.CreatedAt)).Scan(&t.ID)
+		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO plan_targets (year, unit_code, territory, name, measure, direction, baseline, goal, due_at, source, category, created_by, created_at, scheme, point_type)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			t.Year, t.Unit, t.Territory, t.Name, t.Measure, t.Direction, t.Baseline, t.Goal, ms(t.Due), t.Source, t.Category, t.CreatedBy, ms(t.CreatedAt), t.Scheme, t.PointType).Scan(&t.ID)
 		if err != nil {
 			if isForeignKey(err) {
 				return xiuhua.Errorf(xiuhua.EInvalid, "no unit %s", "单位 %s 不存在", t.Unit)
@@ -213,15 +213,20 @@ func (db *DB) SignStatement(ctx context.Context, id, userID int64, name string, 
 	})
 }
 
-const projectCols = `id, name, kind, territory, district, budget, spent, milestones, outputs, case_ids, version, created_by, created_at, updated_at`
+const projectCols = `id, name, kind, territory, district, budget, spent, milestones, outputs, case_ids, version, created_by, created_at, updated_at, area, public, consult`
 
 func scanProject(s interface{ Scan(...any) error }) (plan.Project, error) {
 	var p plan.Project
-	var m, o, c string
+	var m, o, c, area string
 	var created, updated int64
-	if err := s.Scan(&p.ID, &p.Name, &p.Kind, &p.Territory, &p.District, &p.Budget, &p.Spent, &m, &o, &c, &p.Version, &p.CreatedBy, &created, &updated); err != nil {
+	var public, consult int
+	if err := s.Scan(&p.ID, &p.Name, &p.Kind, &p.Territory, &p.District, &p.Budget, &p.Spent, &m, &o, &c, &p.Version, &p.CreatedBy, &created, &updated, &area, &public, &consult); err != nil {
 		return p, err
 	}
+	if area != "" {
+		p.Area = json.RawMessage(area)
+	}
+	p.Public, p.Consult = public != 0, consult != 0
 	p.CreatedAt, p.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 	return p, errors.Join(json.Unmarshal([]byte(m), &p.Milestones), json.Unmarshal([]byte(o), &p.Outputs), json.Unmarshal([]byte(c), &p.Cases))
 }
@@ -235,15 +240,15 @@ func (db *DB) SaveProject(ctx context.Context, p *plan.Project) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		if p.ID == 0 {
 			p.Version = 1
-			if err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO plan_projects (name, kind, territory, district, budget, spent, milestones, outputs, case_ids, version, created_by, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-				p.Name, p.Kind, p.Territory, p.District, p.Budget, p.Spent, string(m), string(o), string(c), p.Version, p.CreatedBy, ms(p.CreatedAt), ms(p.UpdatedAt)).Scan(&p.ID); err != nil {
+			if err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO plan_projects (name, kind, territory, district, budget, spent, milestones, outputs, case_ids, version, created_by, created_at, updated_at, area)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+				p.Name, p.Kind, p.Territory, p.District, p.Budget, p.Spent, string(m), string(o), string(c), p.Version, p.CreatedBy, ms(p.CreatedAt), ms(p.UpdatedAt), string(p.Area)).Scan(&p.ID); err != nil {
 				return err
 			}
 		} else {
 			res, err := tx.ExecContext(ctx, db.Q(`UPDATE plan_projects SET name = ?, kind = ?, territory = ?, district = ?, budget = ?, spent = ?, milestones = ?, outputs = ?, case_ids = ?,
-				version = version + 1, updated_at = ? WHERE id = ? AND version = ?`),
-				p.Name, p.Kind, p.Territory, p.District, p.Budget, p.Spent, string(m), string(o), string(c), ms(p.UpdatedAt), p.ID, p.Version)
+				area = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`),
+				p.Name, p.Kind, p.Territory, p.District, p.Budget, p.Spent, string(m), string(o), string(c), string(p.Area), ms(p.UpdatedAt), p.ID, p.Version)
 			if err != nil {
 				return err
 			}

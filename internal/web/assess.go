@@ -36,6 +36,20 @@ func (s *Server) assessRoutes() {
 	s.page("GET /assess/scores", s.assessScoresPage)
 	s.page("GET /assess/metrics", s.assessMetricsPage)
 	s.page("GET /assess/publications/{id}/notice.html", s.assessNotice)
+	s.page("GET /assess/schemes", s.assessSchemesPage)
+	s.page("GET /assess/schemes/new", s.assessSchemeNew)
+	s.page("POST /assess/schemes", s.assessSchemeSave)
+	s.page("GET /assess/schemes/{id}", s.assessSchemePage)
+	s.page("GET /assess/schemes/{id}/edit", s.assessSchemeEdit)
+	s.page("POST /assess/schemes/{id}", s.assessSchemeSave)
+	s.page("GET /assess/rounds/new", s.assessPlanPage)
+	s.page("POST /assess/rounds", s.assessPlan)
+	s.page("GET /assess/points", s.assessPointsPage)
+	s.page("POST /assess/points", s.assessPutPoint)
+	s.page("POST /assess/points/import", s.assessImportPoints)
+	s.page("POST /assess/publish", s.assessPublish)
+	s.page("GET /assess/publications/{id}/notice.xlsx", s.assessNoticeXLSX)
+	s.page("GET /assess/trend", s.assessTrendPage)
 }
 
 // assessService binds assessment to the app, on the case loop's clock (as the API does).
@@ -46,7 +60,7 @@ func (s *Server) assessService() *assess.Service {
 }
 
 // assessDone are the notices after an assessment form succeeded (?done=…).
-var assessDone = map[string]string{"finding": "assess.done.finding", "inspected": "assess.done.inspected", "visit": "assess.done.visit"}
+var assessDone = map[string]string{"finding": "assess.done.finding", "inspected": "assess.done.inspected", "visit": "assess.done.visit", "created": "assess.done.created"}
 
 // ptypeName names a point type in a language.
 func ptypeName(lang, typ string) string {
@@ -393,13 +407,23 @@ type scoresView struct {
 	Lists        []tierList
 	TieRule      string
 	Publications []assess.Publication
+	// CanPublish: the actor may publish (assess_publish.go); PeriodOver: the round's period has ended.
+	CanPublish, PeriodOver bool
+	Reason                 string
 }
 
 func (s *Server) assessScoresPage(w http.ResponseWriter, r *http.Request, q *request) error {
 	ctx := r.Context()
 	svc := s.assessService()
 	qs := r.URL.Query()
-	v := scoresView{assessBase: assessBase{q.lang}, Period: strings.TrimSpace(qs.Get("period")), RoundID: strings.TrimSpace(qs.Get("round"))}
+	v := scoresView{assessBase: assessBase{q.lang}, Period: strings.TrimSpace(qs.Get("period")), RoundID: strings.TrimSpace(qs.Get("round")),
+		CanPublish: canPlan(q.actor), Reason: qs.Get("reason")}
+	st, flash := http.StatusOK, ""
+	if q.flashErr != nil {
+		st = status(q.flashErr) // a refused publication, shown again
+	} else if qs.Get("done") == "published" {
+		flash = translate(q.lang, "assess.done.published")
+	}
 	if v.Period == "" && v.RoundID == "" {
 		v.Period = s.currentPeriod()
 	}
@@ -422,7 +446,7 @@ func (s *Server) assessScoresPage(w http.ResponseWriter, r *http.Request, q *req
 		if _, err := svc.Scores(ctx, q.actor, assess.ScoreQuery{Period: v.Period}); err != nil && xiuhua.ErrorCode(err) == xiuhua.EForbidden {
 			return err
 		}
-		s.render(w, r, q, http.StatusOK, "assess_scores", "", v)
+		s.render(w, r, q, st, "assess_scores", flash, v)
 		return nil
 	}
 	v.Asked, v.RoundID = true, strconv.FormatInt(round, 10)
@@ -484,7 +508,10 @@ func (s *Server) assessScoresPage(w http.ResponseWriter, r *http.Request, q *req
 	if v.Publications, err = svc.Publications(ctx, q.actor, "scores", v.S.Period, "round:"+strconv.FormatInt(v.S.Round, 10)); err != nil {
 		return err
 	}
-	s.render(w, r, q, http.StatusOK, "assess_scores", "", v)
+	if per, err := assess.ParsePeriod(v.S.Period); err == nil {
+		v.PeriodOver = !s.App.Cases.Now().Before(per.End)
+	}
+	s.render(w, r, q, st, "assess_scores", flash, v)
 	return nil
 }
 

@@ -72,6 +72,8 @@ type caseView struct {
 	ExtPend   bool
 	Lat, Lon  string
 	MaxPhotos int
+	// Citizen is what citizens added after reporting (市民补充), for the command centre.
+	Citizen []citizenRow
 }
 
 // formFor says what each action asks for (casework's checkInput is the rule;
@@ -209,6 +211,9 @@ func (s *Server) caseView(ctx context.Context, q *request, c casework.Case, evs 
 		}
 	}
 	v.After = dedupe(v.After)
+	if v.Citizen, err = s.citizenRows(ctx, q, c); err != nil {
+		return v, err
+	}
 	for _, act := range casework.AllowedActions(c, a) {
 		v.Actions = append(v.Actions, formFor(act))
 		if act == casework.Dispatch {

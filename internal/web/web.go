@@ -111,6 +111,9 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s.page("GET /dashboard/data.json", s.dashboardData)
 	s.page("GET /dashboard/{file}", s.dashboardFile)
 	s.assessRoutes()
+	s.assessUnitsRoutes()
+	s.hotlineRoutes()
+	s.planRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		q := s.request(w, r)
 		s.fail(w, r, q, xiuhua.Errorf(xiuhua.ENotFound, "no such page", "页面不存在"))
@@ -204,6 +207,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, q, xiuhua.Internal(errors.New("panic")))
 		}
 	}()
+	if err := checkText(r); err != nil {
+		s.fail(w, r, q, err)
+		return
+	}
 	if err := s.loadSession(w, r, q); err != nil {
 		s.fail(w, r, q, err)
 		return
@@ -261,7 +268,7 @@ func (s *Server) checkPost(w http.ResponseWriter, r *http.Request, q *request) e
 		return xiuhua.Errorf(xiuhua.EForbidden, "the form has expired or did not come from this site: reload the page and try again",
 			"表单已过期或来源不明，请刷新页面后重试")
 	}
-	return nil
+	return checkText(r)
 }
 
 func formError(err error) error {

@@ -16,9 +16,10 @@ type Store interface {
 }
 
 // Load reads the scores publication id, as the actor may see it (the same
-// rule as listing publications), with the latest department metrics
-// published for its period and territory, into a Notice. name names unit
-// and territory codes (may be nil). Nothing is recomputed.
+// rule as listing publications, assess.Visibility: whole, or an excerpt of
+// their units), with the latest department metrics published for its period
+// and territory seen the same way, into a Notice. name names unit and
+// territory codes (may be nil). Nothing is recomputed.
 func Load(ctx context.Context, svc *assess.Service, st Store, actor auth.Actor, id int64, name func(string) string) (*Notice, error) {
 	p, err := st.Publication(ctx, id)
 	if err != nil {
@@ -30,7 +31,9 @@ func Load(ctx context.Context, svc *assess.Service, st Store, actor auth.Actor, 
 	}
 	found := false
 	for _, v := range visible {
-		found = found || v.ID == id
+		if v.ID == id {
+			p, found = v, true
+		}
 	}
 	if !found {
 		// Not the actor's to see: as if it did not exist.

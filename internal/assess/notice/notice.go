@@ -78,6 +78,9 @@ type Notice struct {
 	Cutoff, PublishedAt        string
 	Version                    int
 	Reason                     string
+	// Excerpt: the reader sees their own units only (assess.Visibility);
+	// the totals are the whole territory's.
+	Excerpt bool
 	// Threshold of excellence, ranked (scored) units, excellent ones and the rate.
 	Threshold              string
 	Scored, ExcellentUnits int
@@ -149,7 +152,7 @@ func Build(in Input) (*Notice, error) {
 	sc := b.Result
 	n := &Notice{Period: sc.Period, PeriodLabel: label(sc.Period), Scheme: sc.Scheme, SchemeVersion: sc.SchemeVersion,
 		Round: sc.Round, Territory: sc.Territory, TerritoryName: name(sc.Territory), Cutoff: stamp(in.Scores.Cutoff),
-		PublishedAt: stamp(in.Scores.CreatedAt), Version: in.Scores.Version, Reason: in.Scores.Reason,
+		PublishedAt: stamp(in.Scores.CreatedAt), Version: in.Scores.Version, Reason: in.Scores.Reason, Excerpt: in.Scores.View == assess.ViewExcerpt,
 		Threshold: sc.Excellent.String(), Scored: sc.Scored, ExcellentUnits: sc.ExcellentUnits, ExcellenceRate: pct(sc.ExcellenceRate),
 		MinSample: sc.MinSample, TieRule: sc.TieRule, TieRuleZh: sc.TieRuleZh}
 	n.Title = n.TerritoryName + n.PeriodLabel + "城市精细化管理考核结果通报"

@@ -357,6 +357,7 @@ func Import(ctx context.Context, st Store, locate func(lon, lat float64) (territ
 	}
 	was := make(map[string]assess.Point, len(old))
 	for _, p := range old {
+		p.MgmtUnit = "" // follows the grid; not the file's to change
 		was[p.Code] = p
 	}
 	var res Result

@@ -42,5 +42,6 @@
   });
   [lat, lon].forEach((f) => f.addEventListener('change', () => place(parseFloat(lat.value), parseFloat(lon.value), !tapped)));
   if (lat.value && lon.value) place(parseFloat(lat.value), parseFloat(lon.value), true);
+  el.xhMap = map; // for a page's own layers (assess_points.js)
   el.dataset.ready = '1';
 })();
