@@ -219,14 +219,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		now, cs, cg := time.Now(), cpuTime(pid), cpuTime(os.Getpid())
 		smu.Lock()
+		defer smu.Unlock()
 		wall := now.Sub(lastAt).Seconds()
+		if len(samples) > 0 && wall < cfg.Sample.Seconds()/2 {
+			return // the end of the load, just after a sample
+		}
 		s := RSSSample{At: time.Since(begin).Round(time.Second), RSS: rss}
-		if wall > 0.5 {
+		if len(samples) > 0 && wall > 0 {
 			s.ServerCPU, s.Gen = (cs-lastSrv).Seconds()/wall, (cg-lastGen).Seconds()/wall
 		}
 		lastAt, lastSrv, lastGen = now, cs, cg
 		samples = append(samples, s)
-		smu.Unlock()
 	}
 	var swg sync.WaitGroup
 	swg.Add(1)

@@ -314,6 +314,16 @@ func (s *Service) Round(ctx context.Context, actor auth.Actor, id int64) (RoundD
 			d.Points = append(d.Points, p)
 		}
 	}
+	// The sample's strata likewise: a stratum lists its unit's whole
+	// population of points, which another street's staff may not read.
+	// Each stratum redraws on its own, so the rest still checks.
+	strata := []Stratum{}
+	for _, st := range r.Strata {
+		if u := area(st.Unit); actor.Covers(u) || auth.Within(actor.Scope, u) {
+			strata = append(strata, st)
+		}
+	}
+	d.Strata = strata
 	fs, err := s.Store.Findings(ctx, id)
 	if err != nil {
 		return d, err

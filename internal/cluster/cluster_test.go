@@ -437,3 +437,17 @@ func TestMigrateConcurrently(t *testing.T) {
 		t.Errorf("rate_buckets persistence %q (%v), want u (unlogged)", p, err)
 	}
 }
+
+func TestOptionsFromEnv(t *testing.T) {
+	env := map[string]string{"XIUHUA_JOBS_TICK": "2s", "XIUHUA_JOBS_LEASE": "45s", "XIUHUA_OVERDUE_EVERY": "5m", "XIUHUA_INSTANCE": "web-1"}
+	o, probs := OptionsFromEnv(func(k string) string { return env[k] })
+	if len(probs) != 0 || o.Tick != 2*time.Second || o.Lease != 45*time.Second || o.OverdueEvery != 5*time.Minute ||
+		o.RefreshEvery != 2*time.Second || o.MinRun != 0 || o.Instance != "web-1" {
+		t.Errorf("%+v %v", o, probs)
+	}
+	env = map[string]string{"XIUHUA_JOBS_TICK": "soon", "XIUHUA_JOBS_LEASE": "10ms", "XIUHUA_REFRESH_EVERY": "-1s"}
+	o, probs = OptionsFromEnv(func(k string) string { return env[k] })
+	if len(probs) != 3 || o.Tick != 10*time.Second || o.Lease != 30*time.Second || o.RefreshEvery != 2*time.Second {
+		t.Errorf("bad values: %+v %v", o, probs)
+	}
+}

@@ -759,6 +759,20 @@ func TestAssessTrendPage(t *testing.T) {
 		if _, _, err := svc.RecordFinding(ctx, ins, sep.ID, assess.FindingInput{Point: "J-M1", Indicator: "market", Category: "E0104", Count: 1}); err != nil {
 			t.Fatal(err)
 		}
+		// A scheme run quarterly: its trend is by quarter. 2026-Q3: J-R1 2×E0102 (−4): 56 + 40 = 96.
+		civic, _ := schemeByCode(t, e, "civic-web", 1)
+		civic.Code = "civic-q"
+		if _, err := svc.PutScheme(ctx, admin, civic); err != nil {
+			t.Fatal(err)
+		}
+		q3, _, err := svc.CreateRound(ctx, admin, assess.RoundInput{Scheme: "civic-q", Kind: assess.Quarterly, Period: "2026-Q3", Name: "三季度考核",
+			Territory: "320213", Sizes: map[string]int{"main_road": 2, "market": 1}, Seed: &seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.RecordFinding(ctx, ins, q3.ID, assess.FindingInput{Point: "J-R1", Indicator: "road", Category: "E0102", Count: 2}); err != nil {
+			t.Fatal(err)
+		}
 		e.setNow(testStart)
 		lead := e.client()
 		lead.login("leader")
@@ -775,6 +789,12 @@ func TestAssessTrendPage(t *testing.T) {
 			!strings.Contains(p.body, `<tr data-period="2026-10" data-total="94.00" data-problems="3">`) ||
 			!strings.Contains(p.body, `<tr data-period="2026-11" data-total="" data-problems="">`) {
 			t.Errorf("trend rows: %s", p.body[strings.Index(p.body, `<tbody>`):][:600])
+		}
+		p = lead.get("/assess/trend?scheme=civic-q&unit=" + jialeUnit)
+		if n := strings.Count(p.body, `<tr data-period="`); n != 12 || !strings.Contains(p.body, `<tr data-period="2024-Q1" data-total="" data-problems="">`) ||
+			!strings.Contains(p.body, `<tr data-period="2026-Q3" data-total="96.00" data-problems="2">`) ||
+			!strings.Contains(p.body, `<tr data-period="2026-Q4" data-total="" data-problems="">`) {
+			t.Errorf("quarterly trend: %d rows: %s", n, p.body[strings.Index(p.body, `<tbody>`):][:300])
 		}
 		// With no unit asked for, the first by code (南苑 320213022003).
 		if p := lead.get("/assess/trend"); p.status != 200 || !strings.Contains(p.body, `<option value="`+nanyuanUnit+`" selected>`) {

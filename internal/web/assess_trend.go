@@ -11,8 +11,9 @@ import (
 	"github.com/xiuhua/xiuhua/internal/auth"
 )
 
-// A unit's scores over the last twelve months: one round of a scheme per
-// month (the monthly one when there are several, else the first), each
+// A unit's scores over the last twelve periods (months, or quarters for a
+// scheme run quarterly): one round of a scheme per period (a monthly or
+// quarterly one before a special one, else the first), each
 // scored by Service.Scores as the scores page does, so the chart and its
 // table read the same numbers. The chart (assess_trend.js) draws the table.
 
@@ -20,8 +21,8 @@ func init() {
 	pageNames = append(pageNames, "assess_trend")
 }
 
-// trendMonths is how far back the trend looks, the current month included.
-const trendMonths = 12
+// trendPeriods is how many periods the trend shows, the current one included.
+const trendPeriods = 12
 
 // trendRow is one period of the trend; Round 0 is a month with no round of
 // the scheme, Scored false a round that did not score the unit.
@@ -66,42 +67,60 @@ func (s *Server) assessTrendPage(w http.ResponseWriter, r *http.Request, q *requ
 	if err := canReadScores(q); err != nil {
 		return err
 	}
-	end, err := assess.ParsePeriod(s.currentPeriod())
+	all, err := svc.Rounds(ctx, q.actor, "")
 	if err != nil {
 		return err
 	}
-	periods := make([]string, trendMonths)
-	p := end
-	for i := trendMonths - 1; i >= 0; i-- {
-		periods[i] = p.String()
-		p = p.Prev()
-	}
-	// The rounds of each month, and the schemes they use (newest first).
-	rounds := map[string][]assess.Round{}
+	// The schemes of the rounds, newest round first; a period's round is
+	// its monthly (or quarterly) one when there are several, else the first.
+	sort.Slice(all, func(a, b int) bool { return all[a].ID > all[b].ID })
 	seen := map[string]bool{}
-	for i := len(periods) - 1; i >= 0; i-- {
-		rs, err := svc.Rounds(ctx, q.actor, periods[i])
-		if err != nil {
-			return err
-		}
-		sort.Slice(rs, func(a, b int) bool {
-			if (rs[a].Kind == assess.Monthly) != (rs[b].Kind == assess.Monthly) {
-				return rs[a].Kind == assess.Monthly
-			}
-			return rs[a].ID < rs[b].ID
-		})
-		rounds[periods[i]] = rs
-		for _, rd := range rs {
-			if !seen[rd.SchemeCode] {
-				seen[rd.SchemeCode] = true
-				v.Schemes = append(v.Schemes, rd.SchemeCode)
-			}
+	for _, rd := range all {
+		if !seen[rd.SchemeCode] {
+			seen[rd.SchemeCode] = true
+			v.Schemes = append(v.Schemes, rd.SchemeCode)
 		}
 	}
 	if v.Scheme == "" && len(v.Schemes) > 0 {
 		v.Scheme = v.Schemes[0]
 	}
-	// Each month's round of the scheme, scored.
+	// The periods are of the kind the scheme's latest round is of (months,
+	// or quarters for a scheme run quarterly), the last twelve up to now.
+	kind := assess.Month
+	for _, rd := range all {
+		if rd.SchemeCode == v.Scheme {
+			if per, err := assess.ParsePeriod(rd.Period); err == nil && per.Kind != assess.Year {
+				kind = per.Kind
+			}
+			break
+		}
+	}
+	now, err := assess.ParsePeriod(s.currentPeriod())
+	if err != nil {
+		return err
+	}
+	p := assess.Period{Kind: kind, Start: now.Start, End: now.End}.Containing(now.Start)
+	periods := make([]string, trendPeriods)
+	for i := trendPeriods - 1; i >= 0; i-- {
+		periods[i] = p.String()
+		p = p.Prev()
+	}
+	rounds := map[string][]assess.Round{}
+	for _, rd := range all {
+		if rd.SchemeCode == v.Scheme {
+			rounds[rd.Period] = append(rounds[rd.Period], rd)
+		}
+	}
+	for _, rs := range rounds {
+		sort.Slice(rs, func(a, b int) bool {
+			ra, rb := rs[a].Kind != assess.Special, rs[b].Kind != assess.Special
+			if ra != rb {
+				return ra
+			}
+			return rs[a].ID < rs[b].ID
+		})
+	}
+	// Each period's round of the scheme, scored.
 	type scored struct {
 		round assess.Round
 		units map[string]assess.UnitScore

@@ -238,11 +238,25 @@ type targetForm struct {
 	Year, Unit, Territory, Name, Measure, Direction, Baseline, Goal, Due, Source, Category, Scheme, PointType string
 }
 
+// targetRow is a target of the task book with its cells formatted (a
+// district's book runs to hundreds of lines: the template only prints).
+type targetRow struct {
+	plan.Status
+	UnitName, Kind, Baseline, Goal, Value, Progress, Forecast, Due string
+	P                                                              float64
+}
+
+func (b planBase) row(st plan.Status) targetRow {
+	return targetRow{Status: st, UnitName: b.Name(st.Unit), Kind: b.Measure(st.Measure) + " · " + b.Source(st.Source),
+		Baseline: b.Fmt(st.Measure, st.Baseline), Goal: b.Fmt(st.Measure, st.Goal), Value: b.Val(st.Measure, st.Value),
+		Progress: b.Val(plan.Percent, st.Progress), Forecast: b.Val(st.Measure, st.Forecast), Due: b.DueDate(st.Due), P: b.P(st.Progress)}
+}
+
 type targetsView struct {
 	planBase
 	Year     int
 	Unit     string
-	Targets  []plan.Status
+	Targets  []targetRow
 	Late     int
 	Units    []org.Unit // the filter's choice: the units of the targets shown
 	Issuable []org.Unit
@@ -271,8 +285,8 @@ func (s *Server) targetsView(ctx context.Context, q *request, year int, unit str
 	})
 	for i := range ts {
 		ts[i] = bounded(ts[i])
+		v.Targets = append(v.Targets, v.row(ts[i]))
 	}
-	v.Targets = ts
 	for _, t := range ts {
 		if t.Late {
 			v.Late++

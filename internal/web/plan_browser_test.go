@@ -164,6 +164,38 @@ func TestBrowserPlan(t *testing.T) {
 			t.Errorf("portfolio after: %q", got)
 		}
 		lead.shot("10-portfolio")
+		// A new project with its area drawn by three clicks on the map.
+		lead.goTo("/plan/projects")
+		lead.do(chromedp.Click(chromedp.ID("open-create-project")))
+		lead.waitFor("the drawing map", `document.querySelector('#n-area-map.leaflet-container') && document.getElementById('n-area-map').offsetHeight > 100`)
+		lead.do(
+			chromedp.SendKeys(chromedp.ID("n-name"), "南苑新村城中村整治"),
+			chromedp.SetValue(chromedp.ID("n-kind"), "urban_village"),
+			chromedp.SetValue(chromedp.ID("n-territory"), "320213022003"),
+			chromedp.SendKeys(chromedp.ID("n-budget"), "3000000"),
+			chromedp.SendKeys(chromedp.ID("n-milestones"), "拆违 2027-02-28\n"),
+			chromedp.ScrollIntoView(chromedp.ID("n-area-map")),
+		)
+		rect, err := chromedp.Run(lead.ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('n-area-map').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range [][2]float64{{0.3, 0.3}, {0.7, 0.3}, {0.5, 0.7}} {
+			lead.do(chromedp.MouseClickXY(rect[0]+rect[2]*f[0], rect[1]+rect[3]*f[1]))
+		}
+		lead.waitFor("the drawn polygon", `document.getElementById('n-area').value.indexOf('"Polygon"') > 0 && document.querySelector('#n-area-map path.leaflet-interactive')`)
+		if got := lead.eval(`String(JSON.parse(document.getElementById('n-area').value).coordinates[0].length)`); got != "4" {
+			t.Errorf("the drawn ring has %s positions, want 4 (3 corners, closed)", got)
+		}
+		lead.shot("10b-draw")
+		lead.do(chromedp.Click(chromedp.ID("save-new-project")))
+		lead.flash("已创建项目")
+		lead.waitFor("the new project's area", `document.querySelector('#project-map path.leaflet-interactive')`)
+		if got := lead.eval(`document.querySelector('main h1').innerText`); !strings.Contains(got, "南苑新村城中村整治") {
+			t.Errorf("new project heading %q", got)
+		}
+		lead.shot("10c-new-project")
+
 		// 金星路's area on the map.
 		lead.goTo("/plan/projects/" + itoa(p2.ID))
 		lead.waitFor("the area drawn", `document.querySelector('#project-map path.leaflet-interactive')`)

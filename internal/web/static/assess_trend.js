@@ -14,6 +14,7 @@
   const problems = rows.map((r) => num(r.dataset.problems));
   const chart = echarts.init(el, null, { renderer: 'canvas', locale: el.dataset.lang === 'en' ? 'EN' : 'ZH' });
   chart.setOption({
+    animation: false, // drawn at once: screenshots and prints show it whole
     color: ['#c62828', '#1f5fbf'],
     tooltip: { trigger: 'axis' },
     legend: { data: [el.dataset.total, el.dataset.problems], top: 0 },
@@ -26,7 +27,7 @@
     // The bars first, so the score's line and its labels are drawn over them.
     series: [
       { name: el.dataset.problems, type: 'bar', yAxisIndex: 1, data: problems, barMaxWidth: 18, itemStyle: { opacity: 0.45 } },
-      { name: el.dataset.total, type: 'line', data: totals, connectNulls: false, symbolSize: 8, z: 3, label: { show: true, fontSize: 11, position: 'bottom' } },
+      { name: el.dataset.total, type: 'line', data: totals, connectNulls: false, symbol: 'circle', symbolSize: 9, z: 3, label: { show: true, fontSize: 11, position: 'bottom' } },
     ],
   });
   window.addEventListener('resize', () => chart.resize());

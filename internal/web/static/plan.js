@@ -34,6 +34,27 @@
   if (print) print.addEventListener('click', () => window.print());
 })();
 
+// The territory's outlines under a project map (street, then community
+// outlines as one zooms in), from the map page's /map/areas.json: where
+// there is no basemap they are what one draws against.
+function planOutlines(map) {
+  const layer = L.geoJSON(null, {
+    style: () => ({ color: '#37474f', weight: 1, opacity: 0.6, fillOpacity: 0, interactive: false }),
+    onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { permanent: false }),
+  }).addTo(map);
+  let seq = 0;
+  const load = () => {
+    const n = ++seq;
+    const lv = map.getZoom() >= 14 ? 'community' : 'street';
+    fetch('/map/areas.json?level=' + lv + '&bbox=' + map.getBounds().toBBoxString(), { credentials: 'same-origin' })
+      .then((r) => r.json())
+      .then((fc) => { if (n === seq && fc && fc.features) { layer.clearLayers(); layer.addData(fc); layer.bringToBack(); } })
+      .catch(() => {});
+  };
+  map.on('moveend', load);
+  load();
+}
+
 // A project's area on a Leaflet map (static/vendor/leaflet), over the
 // basemap when one is configured.
 (function () {
@@ -48,6 +69,7 @@
   }
   const layer = L.geoJSON(area, { style: () => ({ color: '#b3261e', weight: 2, fillColor: '#b3261e', fillOpacity: 0.15 }) }).addTo(map);
   map.fitBounds(layer.getBounds(), { padding: [16, 16] });
+  planOutlines(map);
 })();
 
 // The issue form offers only the chosen unit's targets (all without
@@ -115,5 +137,6 @@
     const details = el.closest('details');
     if (details) details.addEventListener('toggle', () => { map.invalidateSize(); if (corners.length > 2) map.fitBounds(L.latLngBounds(corners), { padding: [16, 16] }); });
     read();
+    planOutlines(map);
   });
 })();
