@@ -276,6 +276,7 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	startPprof(ctx, log)
 	warmInBackground(ctx, a, log)
 	jobsDone := make(chan struct{})
 	go func() {

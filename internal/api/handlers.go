@@ -363,6 +363,11 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if !ok {
 		return xiuhua.Errorf(xiuhua.ENotFound, "no file %s", "文件 %s 不存在", id)
 	}
+	return s.sendBlob(w, r, id)
+}
+
+// sendBlob sends a stored file the caller has decided the actor may see.
+func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, id string) error {
 	b, err := s.App.DB.Blob(r.Context(), id)
 	if err != nil {
 		return err

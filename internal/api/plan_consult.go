@@ -86,19 +86,7 @@ func (s *Server) getProjectPhoto(w http.ResponseWriter, r *http.Request, actor a
 	if !ok || !blob.ValidID(bid) {
 		return xiuhua.Errorf(xiuhua.ENotFound, "project %d has no photo %s", "项目 %d 没有照片 %s", id, bid)
 	}
-	b, err := s.App.DB.Blob(r.Context(), bid)
-	if err != nil {
-		return err
-	}
-	f, err := s.App.Blobs.Open(bid)
-	if err != nil {
-		return xiuhua.Internal(err)
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", b.ContentType)
-	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
-	http.ServeContent(w, r, "", b.CreatedAt, f)
-	return nil
+	return s.sendBlob(w, r, bid)
 }
 
 func (s *Server) setConsultation(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/casework"
 	"github.com/xiuhua/xiuhua/internal/catalog"
+	"github.com/xiuhua/xiuhua/internal/gazetteer"
 	"github.com/xiuhua/xiuhua/internal/org"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/territory"
@@ -38,6 +39,8 @@ type App struct {
 	cats  atomic.Pointer[map[string]catalog.Category]
 	cal   atomic.Pointer[calendar.Calendar]
 	ref   refState // versions of the snapshots, for other instances' changes (refresh.go)
+
+	gaz atomic.Pointer[gazetteer.Gazetteer] // the index's area names, built on demand (gazetteer.go)
 }
 
 // New opens the installation on a migrated store: it seeds the catalogue on

@@ -43,7 +43,8 @@ func (a *App) PutHotlineMapping(ctx context.Context, actor auth.Actor, text, cod
 
 // ImportHotline reads a 12345 CSV export and imports its work orders as the
 // actor (see hotline.Import). A file that cannot be read at all is refused
-// whole; bad rows are reported one by one.
+// whole; bad rows are reported one by one. An order without coordinates is
+// placed by its address when that names a community (LocateAddress).
 func (a *App) ImportHotline(ctx context.Context, actor auth.Actor, r io.Reader, dryRun bool, progress func(done, total int)) (hotline.Report, error) {
 	if !actor.Is(auth.Admin, auth.Dispatcher) {
 		return hotline.Report{}, xiuhua.Errorf(xiuhua.EForbidden, "only dispatchers and admins import hotline orders", "只有派遣员和管理员可以导入热线工单")
@@ -52,6 +53,12 @@ func (a *App) ImportHotline(ctx context.Context, actor auth.Actor, r io.Reader, 
 	if err != nil {
 		return hotline.Report{}, err
 	}
+	// Orders with an address but no coordinates go to the community the
+	// address names (an approximate point, noted on the case).
+	orders, rowErrs = hotline.LocateAddresses(orders, rowErrs, func(addr string) (float64, float64, string, error) {
+		fix, err := a.LocateAddress(addr)
+		return fix.Lon, fix.Lat, fix.Note, err
+	})
 	m, err := a.HotlineMapping(ctx)
 	if err != nil {
 		return hotline.Report{}, err

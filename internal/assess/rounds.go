@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/casework"
 	"github.com/xiuhua/xiuhua/internal/catalog"
@@ -110,7 +111,7 @@ func (s *Service) PutPoint(ctx context.Context, actor auth.Actor, in PointInput)
 	}
 	p := Point{Code: in.Code, Name: in.Name, Type: in.Type, Address: in.Address, Lon: *in.Lon, Lat: *in.Lat, Grid: loc.Grid.Code,
 		Community: loc.Community.Code, Street: loc.Street.Code, District: loc.District.Code, Enabled: in.Enabled == nil || *in.Enabled}
-	if err := s.Store.PutPoint(ctx, p); err != nil {
+	if err := s.Store.PutPoint(audit.WithActor(ctx, actor.UserID), p); err != nil {
 		return Point{}, err
 	}
 	// Read back: the management unit comes from its grid.
@@ -378,7 +379,7 @@ func (s *Service) AddVisit(ctx context.Context, actor auth.Actor, round int64, p
 		return RoundPoint{}, xiuhua.Errorf(xiuhua.EUnprocessable, "point %s is in grid %s, which is in no management unit",
 			"点位 %s 所在网格 %s 不属于任何管理单元", p.Code, p.Grid)
 	}
-	return rp, s.Store.AddRoundPoint(ctx, rp)
+	return rp, s.Store.AddRoundPoint(audit.WithActor(ctx, actor.UserID), rp)
 }
 
 // FindingInput is a problem found at a round's point.
@@ -477,13 +478,13 @@ func (s *Service) RecordFinding(ctx context.Context, actor auth.Actor, round int
 		Source: casework.SourceAssessment, Urgency: catalog.Normal, Address: p.Address, Attachments: in.Photos})
 	if err != nil {
 		// Nothing was acknowledged: take the finding back.
-		if derr := s.Store.DeleteFinding(context.WithoutCancel(ctx), f.ID); derr != nil {
+		if derr := s.Store.DeleteFinding(audit.WithActor(context.WithoutCancel(ctx), actor.UserID), f.ID); derr != nil {
 			return Finding{}, casework.Case{}, derr
 		}
 		return Finding{}, casework.Case{}, err
 	}
 	f.CaseID = c.ID
-	if err := s.Store.LinkFinding(ctx, f.ID, c.ID); err != nil {
+	if err := s.Store.LinkFinding(audit.WithActor(ctx, actor.UserID), f.ID, c.ID); err != nil {
 		return Finding{}, casework.Case{}, err
 	}
 	return f, c, s.Store.MarkInspected(ctx, round, p.Code, actor.UserID, now)

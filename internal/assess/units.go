@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xiuhua/xiuhua"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/territory"
 )
@@ -143,7 +144,7 @@ func (s *Service) PutMgmtUnits(ctx context.Context, actor auth.Actor, us []MgmtU
 		e.Details = probs
 		return MgmtResult{}, e
 	}
-	if err := s.Store.PutMgmtUnits(ctx, us); err != nil {
+	if err := s.Store.PutMgmtUnits(audit.WithActor(ctx, actor.UserID), us); err != nil {
 		return MgmtResult{}, err
 	}
 	res := MgmtResult{Units: us}

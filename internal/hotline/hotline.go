@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,8 +36,13 @@ type Order struct {
 	CategoryText string
 	Description  string
 	Address      string
-	Lon, Lat     *float64
-	Urgent       bool
+	// Lon and Lat are nil for an order that gives only an address, until
+	// LocateAddresses places it.
+	Lon, Lat *float64
+	Urgent   bool
+	// Note is added to the case's description: it says that the position
+	// was found from the address and is approximate.
+	Note string
 }
 
 // RowError says why one row was not imported.
@@ -100,8 +106,9 @@ func Parse(r io.Reader) ([]Order, []RowError, error) {
 	_, hasLon := col["lon"]
 	_, hasLat := col["lat"]
 	_, hasCoords := col["coords"]
-	if !(hasLon && hasLat) && !hasCoords {
-		missing = append(missing, "lon+lat (经度+纬度) or coords (坐标)")
+	_, hasAddress := col["address"]
+	if !(hasLon && hasLat) && !hasCoords && !hasAddress {
+		missing = append(missing, "lon+lat (经度+纬度), coords (坐标) or address (地址)")
 	}
 	if len(missing) > 0 {
 		return nil, nil, xiuhua.Errorf(xiuhua.EInvalid,
@@ -160,9 +167,13 @@ func Parse(r io.Reader) ([]Order, []RowError, error) {
 				lonS, latS = parts[0], parts[1]
 			}
 		}
+		if lonS == "" && latS == "" && o.Address != "" {
+			orders = append(orders, o) // placed by its address (LocateAddresses)
+			continue
+		}
 		if lonS == "" || latS == "" {
-			bad("no coordinates: xiuhua needs a point to find the unit grid (address geocoding is not available)",
-				"缺少经纬度：需要坐标才能确定单元网格（暂不支持按地址定位）")
+			bad("no coordinates and no address: xiuhua needs a point, or an address naming the community, to find the unit grid",
+				"缺少经纬度和地址：需要坐标或写明社区的地址才能确定单元网格")
 			continue
 		}
 		lon, err1 := strconv.ParseFloat(lonS, 64)
@@ -175,6 +186,39 @@ func Parse(r io.Reader) ([]Order, []RowError, error) {
 		orders = append(orders, o)
 	}
 	return orders, errs, nil
+}
+
+// AddressLocator places an address without coordinates: a point and a note
+// saying how approximate it is, or an error (with English and Chinese text)
+// saying why the address is not precise enough.
+type AddressLocator func(address string) (lon, lat float64, note string, err error)
+
+// LocateAddresses places the orders that give an address but no
+// coordinates. Those it cannot place leave orders and join the row errors,
+// which stay in row order.
+func LocateAddresses(orders []Order, rowErrs []RowError, locate AddressLocator) ([]Order, []RowError) {
+	kept := orders[:0:0]
+	added := false
+	for _, o := range orders {
+		if o.Lon != nil && o.Lat != nil {
+			kept = append(kept, o)
+			continue
+		}
+		lon, lat, note, err := locate(o.Address)
+		if err != nil {
+			e := xiuhua.AsError(err)
+			rowErrs = append(rowErrs, RowError{Row: o.Row, OrderNo: o.No,
+				Message: "no coordinates, and " + e.Message, MessageZh: "缺少经纬度，且" + e.MessageZh})
+			added = true
+			continue
+		}
+		o.Lon, o.Lat, o.Note = &lon, &lat, note
+		kept = append(kept, o)
+	}
+	if added {
+		slices.SortStableFunc(rowErrs, func(a, b RowError) int { return a.Row - b.Row })
+	}
+	return kept, rowErrs
 }
 
 // Mapping maps the hotline's category texts to catalogue codes.
@@ -261,6 +305,10 @@ func Import(ctx context.Context, svc *casework.Service, led Ledger, actor auth.A
 				rep.Skipped++
 				continue
 			}
+			if o.Lon == nil || o.Lat == nil {
+				fail(o, xiuhua.Errorf(xiuhua.EInvalid, "no coordinates: the address was not located", "缺少经纬度：地址未定位"))
+				continue
+			}
 			code, ok := m[o.CategoryText]
 			if !ok {
 				fail(o, xiuhua.Errorf(xiuhua.EUnprocessable, "category text %q is not mapped to a catalogue code: add it to the hotline mapping",
@@ -274,6 +322,9 @@ func Import(ctx context.Context, svc *casework.Service, led Ledger, actor auth.A
 			desc := o.Description
 			if o.ReceivedAt != "" {
 				desc = fmt.Sprintf("%s（12345工单 %s，受理时间 %s）", o.Description, o.No, o.ReceivedAt)
+			}
+			if o.Note != "" {
+				desc += "\n" + o.Note
 			}
 			ins = append(ins, casework.ReportInput{Category: code, Description: desc, Lon: o.Lon, Lat: o.Lat, Address: o.Address,
 				Source: casework.SourceHotline, Urgency: urg, ExternalRef: Ref(o.No)})

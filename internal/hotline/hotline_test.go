@@ -1,8 +1,11 @@
 package hotline
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xiuhua/xiuhua"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -15,18 +18,27 @@ const sample = "\ufeff工单编号,受理时间,诉求类别,问题描述,地址
 	"GD003,2026-11-20 10:07:00,违章停车,无坐标,清扬路5号,,,\n" +
 	"GD004,2026-11-20 10:08:00,违章停车,坐标错误,清扬路6号,东经,31.52,\n" +
 	"\n" +
-	"GD005,2026-11-20 10:09:00,乱堆乱放,坐标在一列,清扬路7号,,,\n"
+	"GD005,2026-11-20 10:09:00,乱堆乱放,坐标在一列,清扬路7号,,,\n" +
+	"GD006,2026-11-20 10:10:00,乱堆乱放,无坐标无地址,,,,\n" +
+	"GD007,2026-11-20 10:11:00,乱堆乱放,只有经度,清扬路8号,120.22,,\n"
 
 func TestParse(t *testing.T) {
 	orders, errs, err := Parse(strings.NewReader(sample))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(orders) != 2 || orders[0].No != "GD001" || orders[0].Row != 2 || *orders[0].Lon != 120.22 || orders[0].Urgent || !orders[1].Urgent {
+	// GD003 and GD005 give an address only: they wait for LocateAddresses.
+	if len(orders) != 4 || orders[0].No != "GD001" || orders[0].Row != 2 || *orders[0].Lon != 120.22 || orders[0].Urgent || !orders[1].Urgent {
 		t.Fatalf("orders %+v", orders)
 	}
-	// Rows 4 (no number), 5 (repeated), 6 (no coordinates), 7 (bad), 9 (no coordinates).
-	wantRows := []int{4, 5, 6, 7, 9}
+	if o := orders[2]; o.No != "GD003" || o.Row != 6 || o.Lon != nil || o.Lat != nil || o.Address != "清扬路5号" {
+		t.Errorf("address-only order %+v", o)
+	}
+	if o := orders[3]; o.No != "GD005" || o.Row != 9 || o.Lon != nil || o.Address != "清扬路7号" {
+		t.Errorf("address-only order %+v", o)
+	}
+	// Rows 4 (no number), 5 (repeated), 7 (bad), 10 (no coordinates, no address), 11 (one coordinate).
+	wantRows := []int{4, 5, 7, 10, 11}
 	if len(errs) != len(wantRows) {
 		t.Fatalf("errors %+v", errs)
 	}
@@ -60,10 +72,43 @@ func TestParseRefusesFile(t *testing.T) {
 	for name, f := range map[string]string{
 		"empty":      "",
 		"no columns": "a,b,c\n1,2,3\n",
-		"no coords":  "工单编号,诉求类别,问题描述,地址\nGD1,违章停车,x,y\n",
+		"no coords":  "工单编号,诉求类别,问题描述,备注\nGD1,违章停车,x,y\n",
 	} {
 		if _, _, err := Parse(strings.NewReader(f)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestLocateAddresses(t *testing.T) {
+	orders, errs, err := Parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	// A locator that knows 清扬路5号 only.
+	orders, errs = LocateAddresses(orders, errs, func(addr string) (float64, float64, string, error) {
+		asked = append(asked, addr)
+		if addr == "清扬路5号" {
+			return 120.5, 31.5, "位置按地址定位至某社区（近似）", nil
+		}
+		return 0, 0, "", xiuhua.Errorf(xiuhua.EUnprocessable, "the address matched X only", "地址仅匹配到X")
+	})
+	if len(asked) != 2 || asked[0] != "清扬路5号" || asked[1] != "清扬路7号" {
+		t.Errorf("asked %q", asked)
+	}
+	if len(orders) != 3 || orders[2].No != "GD003" || *orders[2].Lon != 120.5 || *orders[2].Lat != 31.5 || orders[2].Note == "" {
+		t.Fatalf("orders %+v", orders)
+	}
+	// GD005 (row 9) joins the errors in row order, with the locator's reason.
+	var rows []int
+	for _, e := range errs {
+		rows = append(rows, e.Row)
+	}
+	if !slices.Equal(rows, []int{4, 5, 7, 9, 10, 11}) {
+		t.Fatalf("error rows %v", rows)
+	}
+	if e := errs[3]; e.OrderNo != "GD005" || e.Message != "no coordinates, and the address matched X only" || e.MessageZh != "缺少经纬度，且地址仅匹配到X" {
+		t.Errorf("error %+v", e)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The answers are built once as a small ordered tree and written either as
@@ -102,11 +103,39 @@ func writeJSON(b *bytes.Buffer, v any) {
 	}
 }
 
+// jsonString writes s as encoding/json does with HTML escaping off. Most
+// strings need no escape at all and are copied between quotes: a list of a
+// thousand requests writes some twenty thousand strings, and an Encoder
+// each cost more than the rest of the answer. Anything else goes to
+// encoding/json, so the output is the same byte for byte.
 func jsonString(b *bytes.Buffer, s string) {
+	if plainJSON(s) {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	enc.Encode(s)
 	b.Truncate(b.Len() - 1) // Encode adds a newline
+}
+
+// plainJSON says whether encoding/json (HTML escaping off) writes s
+// unchanged between quotes: valid UTF-8 with no quote, backslash, control
+// character or U+2028/U+2029 (which it escapes for JavaScript).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+		// U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // number formats a coordinate or distance without exponent; NaN and

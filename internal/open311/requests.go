@@ -81,10 +81,20 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, f format) e
 		cat = c
 	}
 	var lat, lon float64
+	var located string // the note of a position found from address_string
 	switch {
-	case latS == "" && lonS == "" && (addr != "" || addrID != ""):
-		probs = append(probs, "lat and long are required: xiuhua places every report in a unit grid and does not geocode address_string or address_id / "+
-			"必须提供 lat 和 long：本系统按坐标定位单元网格，不对 address_string 或 address_id 进行地址解析")
+	case latS == "" && lonS == "" && addr != "":
+		// No geocoding service: the address must name a community of the
+		// territory, whose inside point stands for the place (approximate).
+		if fix, err := s.App.LocateAddress(addr); err != nil {
+			e := xiuhua.AsError(err)
+			probs = append(probs, "no lat and long, and "+e.Message+" / 未提供 lat 和 long，且"+e.MessageZh)
+		} else {
+			lat, lon, located = fix.Lat, fix.Lon, fix.Note
+		}
+	case latS == "" && lonS == "" && addrID != "":
+		probs = append(probs, "lat and long are required with address_id: xiuhua cannot resolve address_id (an address_string naming the community is placed approximately) / "+
+			"仅有 address_id 时必须提供 lat 和 long：本系统无法解析 address_id（写明社区的 address_string 可近似定位）")
 	case latS == "" && lonS == "":
 		probs = append(probs, "a location is required: lat and long (WGS84 degrees) / 必须提供位置：lat 和 long（WGS84 经纬度）")
 	case latS == "" || lonS == "":
@@ -164,8 +174,16 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, f format) e
 	if sum := attributeSummary(cat, attrs); sum != "" {
 		text += "\n" + sum
 	}
-	if utf8.RuneCountInString(text) > maxCaseDescription {
-		text = string([]rune(text)[:maxCaseDescription-1]) + "…"
+	room := maxCaseDescription
+	if located != "" {
+		room -= utf8.RuneCountInString(located) + 1
+	}
+	if utf8.RuneCountInString(text) > room {
+		text = string([]rune(text)[:room-1]) + "…"
+	}
+	if located != "" {
+		// For the dispatcher, who can move the case to the right spot.
+		text += "\n" + located
 	}
 	c, err := s.App.Cases.Report(ctx, k.Actor(), casework.ReportInput{Category: cat.Code, Description: text, Lat: &lat, Lon: &lon,
 		Source: casework.SourceCitizen, Urgency: urgency, Address: addr, Attachments: photos})

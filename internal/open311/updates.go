@@ -210,7 +210,13 @@ func (s *Server) updatesBetween(ctx context.Context, scope string, only []int64,
 			merged[lk.CaseID] = true
 		}
 	}
-	units, err := s.unitNames(ctx)
+	var unitCodes []string
+	for _, sts := range [][]step{own, followed} {
+		for _, st := range sts {
+			unitCodes = append(unitCodes, st.Event.Data.Unit)
+		}
+	}
+	units, err := s.unitNames(ctx, unitCodes)
 	if err != nil {
 		return nil, err
 	}

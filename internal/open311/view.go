@@ -19,10 +19,6 @@ func (s *Server) render(ctx context.Context, cs []publicCase, l locale, ext bool
 		return items, nil
 	}
 	loc := s.App.Calendar().Location()
-	units, err := s.unitNames(ctx)
-	if err != nil {
-		return nil, err
-	}
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
@@ -74,6 +70,36 @@ func (s *Server) render(ctx context.Context, cs []publicCase, l locale, ext bool
 			updates[u.CaseID] = append(updates[u.CaseID], u)
 		}
 	}
+	// Names of the units these cases and their steps name, and no others.
+	var unitCodes []string
+	for _, c := range cs {
+		unitCodes = append(unitCodes, c.Unit)
+	}
+	for _, sts := range steps {
+		for _, st := range sts {
+			unitCodes = append(unitCodes, st.Event.Data.Unit)
+		}
+	}
+	units, err := s.unitNames(ctx, unitCodes)
+	if err != nil {
+		return nil, err
+	}
+	// Cases of a page share their few communities: each area address is
+	// composed once.
+	type place struct{ community, street, district string }
+	addresses := map[place]string{}
+	address := func(c publicCase) string {
+		if c.Address != "" {
+			return s.address(c, l)
+		}
+		k := place{c.Community, c.Street, c.District}
+		a, ok := addresses[k]
+		if !ok {
+			a = s.address(c, l)
+			addresses[k] = a
+		}
+		return a
+	}
 	for _, c := range cs {
 		row := statusOf(c.State)
 		notes := l.pick(row.Notes)
@@ -124,7 +150,7 @@ func (s *Server) render(ctx context.Context, cs []publicCase, l locale, ext bool
 			name = l.pick([2]string{cat.NameEn, cat.NameZh})
 		}
 		o := object{
-			{"service_request_id", c.Code()},
+			{"service_request_id", codes[c.ID]},
 			{"status", row.Open311},
 			{"status_notes", nullable(notes)},
 			{"service_name", nullable(name)},
@@ -135,7 +161,7 @@ func (s *Server) render(ctx context.Context, cs []publicCase, l locale, ext bool
 			{"requested_datetime", w3c(c.CreatedAt, loc)},
 			{"updated_datetime", w3c(updated, loc)},
 			{"expected_datetime", expected},
-			{"address", nullable(s.address(c, l))},
+			{"address", nullable(address(c))},
 			{"address_id", nullable(c.AddressID)},
 			{"zipcode", nil},
 			{"lat", c.Lat},
@@ -267,9 +293,10 @@ func (s *Server) stepText(ev casework.Event, units map[string]string) [2]string 
 	return publicStep(ev, unit, deadline)
 }
 
-// unitNames maps unit codes to names: the one thing about a unit the public sees.
-func (s *Server) unitNames(ctx context.Context) (map[string]string, error) {
-	us, err := s.App.DB.Units(ctx, "")
+// unitNames maps the given unit codes to names: the one thing about a unit
+// the public sees.
+func (s *Server) unitNames(ctx context.Context, codes []string) (map[string]string, error) {
+	us, err := s.App.DB.UnitsByCode(ctx, codes)
 	if err != nil {
 		return nil, err
 	}

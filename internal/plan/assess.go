@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 
@@ -19,7 +20,10 @@ type RoundResult struct {
 
 // UnitResult is a unit's score in a round.
 type UnitResult struct {
-	Unit      string
+	Unit string
+	// Area is the territory a management unit lies in (its parent); ""
+	// for a territory unit, which is its own area.
+	Area      string
 	Total     float64
 	Inspected int
 	Excellent bool
@@ -31,8 +35,10 @@ type UnitResult struct {
 // PointResult is a point of a round: inspected or not, and the problems
 // found there.
 type PointResult struct {
-	Point     string
-	Unit      string
+	Point string
+	Unit  string
+	// Area is the Unit's territory, as UnitResult's.
+	Area      string
 	Type      string
 	Inspected bool
 	Problems  int
@@ -48,7 +54,7 @@ func assessValue(t Target, rounds []RoundResult) (v float64, n int, ok bool) {
 		var excellent int
 		for _, r := range rounds {
 			for _, u := range r.Units {
-				if !auth.Within(u.Unit, t.Territory) || u.Insufficient || u.Inspected == 0 {
+				if !auth.Within(cmp.Or(u.Area, u.Unit), t.Territory) || u.Insufficient || u.Inspected == 0 {
 					continue
 				}
 				n++
@@ -69,7 +75,7 @@ func assessValue(t Target, rounds []RoundResult) (v float64, n int, ok bool) {
 		var clean int
 		for _, r := range rounds {
 			for _, p := range r.Points {
-				if !p.Inspected || !auth.Within(p.Unit, t.Territory) || t.PointType != "" && p.Type != t.PointType {
+				if !p.Inspected || !auth.Within(cmp.Or(p.Area, p.Unit), t.Territory) || t.PointType != "" && p.Type != t.PointType {
 					continue
 				}
 				n++
@@ -129,6 +135,15 @@ func (s *Service) UseAssessment(as *assess.Service) {
 		if err != nil {
 			return nil, err
 		}
+		// A management unit's code is no territory code: its parent places it.
+		mus, err := as.MgmtUnits(ctx, a, "")
+		if err != nil {
+			return nil, err
+		}
+		parent := map[string]string{}
+		for _, u := range mus {
+			parent[u.Code] = u.Parent
+		}
 		var out []RoundResult
 		for _, r := range rs {
 			p, err := assess.ParsePeriod(r.Period)
@@ -145,16 +160,21 @@ func (s *Service) UseAssessment(as *assess.Service) {
 			}
 			rr := RoundResult{Round: r.ID, Period: r.Period}
 			for _, u := range sc.Units {
-				rr.Units = append(rr.Units, UnitResult{Unit: u.Unit, Total: float64(u.Total) / 100, Inspected: u.Inspected,
+				rr.Units = append(rr.Units, UnitResult{Unit: u.Unit, Area: parent[u.Unit], Total: float64(u.Total) / 100, Inspected: u.Inspected,
 					Excellent: u.Excellent, Insufficient: u.Insufficient})
 			}
+			// As the scores read the round: what was inspected or found
+			// from the cutoff on (a finding made after the period) is not
+			// the period's.
 			problems := map[string]int{}
 			for _, f := range d.Findings {
-				problems[f.Point] += f.Count
+				if f.CreatedAt.Before(sc.Cutoff) {
+					problems[f.Point] += f.Count
+				}
 			}
 			for _, pt := range d.Points {
-				inspected := pt.InspectedAt != nil && !pt.InspectedAt.After(sc.Cutoff)
-				rr.Points = append(rr.Points, PointResult{Point: pt.Point, Unit: pt.Unit, Type: pt.Type, Inspected: inspected, Problems: problems[pt.Point]})
+				inspected := pt.InspectedAt != nil && pt.InspectedAt.Before(sc.Cutoff)
+				rr.Points = append(rr.Points, PointResult{Point: pt.Point, Unit: pt.Unit, Area: parent[pt.Unit], Type: pt.Type, Inspected: inspected, Problems: problems[pt.Point]})
 			}
 			out = append(out, rr)
 		}

@@ -49,25 +49,12 @@ type PhotoInput struct {
 	TakenAt time.Time `json:"taken_at"`
 }
 
-// project loads a project the actor may see.
-func (s *Service) project(ctx context.Context, a auth.Actor, id int64) (Project, error) {
-	p, err := s.Store.Project(ctx, id)
-	if err != nil {
-		return p, err
-	}
-	if !visible(a, p.Territory, "") {
-		return Project{}, notFound("project", "项目", id)
-	}
-	p.Mark(s.today())
-	return p, nil
-}
-
 // AddPhoto adds a photo before, during or after the works. Only who plans
 // the project's territory may, and only with a photo they uploaded or one
 // already attached to a case in their territory: knowing a photo's hash is
 // not enough to show it publicly.
 func (s *Service) AddPhoto(ctx context.Context, a auth.Actor, id int64, in PhotoInput) (Photo, error) {
-	p, err := s.project(ctx, a, id)
+	p, err := s.Project(ctx, a, id)
 	if err != nil {
 		return Photo{}, err
 	}
@@ -110,7 +97,7 @@ func (s *Service) AddPhoto(ctx context.Context, a auth.Actor, id int64, in Photo
 
 // Photos lists a visible project's photos by the time they were taken.
 func (s *Service) Photos(ctx context.Context, a auth.Actor, id int64) ([]Photo, error) {
-	if _, err := s.project(ctx, a, id); err != nil {
+	if _, err := s.Project(ctx, a, id); err != nil {
 		return nil, err
 	}
 	return s.Store.ProjectPhotos(ctx, id)
@@ -118,7 +105,7 @@ func (s *Service) Photos(ctx context.Context, a auth.Actor, id int64) ([]Photo, 
 
 // ProjectWithPhotos returns one visible project with its photos.
 func (s *Service) ProjectWithPhotos(ctx context.Context, a auth.Actor, id int64) (Project, error) {
-	p, err := s.project(ctx, a, id)
+	p, err := s.Project(ctx, a, id)
 	if err != nil {
 		return p, err
 	}
@@ -146,7 +133,7 @@ type ConsultInput struct {
 // and opens (or closes) it for suggestions. Once public and done, its
 // satisfaction poll is open.
 func (s *Service) SetConsultation(ctx context.Context, a auth.Actor, id int64, in ConsultInput) (Project, error) {
-	p, err := s.project(ctx, a, id)
+	p, err := s.Project(ctx, a, id)
 	if err != nil {
 		return p, err
 	}
@@ -166,7 +153,7 @@ func (s *Service) SetConsultation(ctx context.Context, a auth.Actor, id int64, i
 // Suggestions lists a visible project's suggestions in a state ("" all).
 // Contact details are for who plans the project's territory only.
 func (s *Service) Suggestions(ctx context.Context, a auth.Actor, id int64, state string) ([]Suggestion, error) {
-	p, err := s.project(ctx, a, id)
+	p, err := s.Project(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +239,7 @@ func (s *Service) Moderate(ctx context.Context, a auth.Actor, sid int64, in Mode
 
 // Poll returns a visible project's satisfaction poll.
 func (s *Service) Poll(ctx context.Context, a auth.Actor, id int64) (Poll, error) {
-	if _, err := s.project(ctx, a, id); err != nil {
+	if _, err := s.Project(ctx, a, id); err != nil {
 		return Poll{}, err
 	}
 	c, err := s.Store.PollCounts(ctx, id)

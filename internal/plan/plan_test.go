@@ -140,3 +140,20 @@ func TestSum(t *testing.T) {
 		t.Errorf("total %+v", tot)
 	}
 }
+
+// TestProjectMoneyBounds: negative amounts and amounts past a trillion yuan
+// (fen typed as yuan) are refused; the cap itself is accepted.
+func TestProjectMoneyBounds(t *testing.T) {
+	base := Project{Name: "南长街背街小巷整治", Kind: BackAlley, Territory: "320213022"}
+	for _, c := range []struct {
+		budget, spent int64
+		ok            bool
+	}{{MaxYuan, MaxYuan, true}, {MaxYuan + 1, 0, false}, {0, MaxYuan + 1, false}, {-1, 0, false}, {63_000_000, 0, true}} {
+		p := base
+		p.Budget, p.Spent = c.budget, c.spent
+		err := p.Check()
+		if (err == nil) != c.ok {
+			t.Errorf("budget %d spent %d: %v, want ok=%v", c.budget, c.spent, err, c.ok)
+		}
+	}
+}

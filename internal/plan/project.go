@@ -86,6 +86,9 @@ func (m Step) Late(today string) bool {
 	return m.Planned < today
 }
 
+// MaxYuan is the largest budget or spending a project may record.
+const MaxYuan = 1_000_000_000_000
+
 // Output is a measured result: 新增停车位 planned 180, achieved 140 (个).
 type Output struct {
 	Name     string  `json:"name"`
@@ -114,6 +117,11 @@ func (p *Project) Check() error {
 	}
 	if p.Budget < 0 || p.Spent < 0 {
 		d = append(d, "budget, spent: whole yuan ≥ 0 / 预算和已支出须为非负整数（元）")
+	}
+	// No district project nears a trillion yuan; the cap is a typo guard
+	// and keeps portfolio sums far from int64's limit.
+	if p.Budget > MaxYuan || p.Spent > MaxYuan {
+		d = append(d, "budget, spent: at most 1,000,000,000,000 yuan; amounts are whole yuan, not fen / 预算和已支出不得超过 1 万亿元（单位为元，不是分）")
 	}
 	if len(p.Milestones) > 100 || len(p.Outputs) > 100 || len(p.Cases) > 1000 {
 		d = append(d, "too many milestones, outputs or cases / 节点、产出或关联案件过多")

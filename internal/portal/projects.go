@@ -285,7 +285,13 @@ func (s *Server) projectPhoto(w http.ResponseWriter, r *http.Request, q *request
 	if !blob.ValidID(bid) || !slices.ContainsFunc(v.Photos, func(ph plan.Photo) bool { return ph.Blob == bid }) {
 		return xiuhua.Errorf(xiuhua.ENotFound, "No such photo.", "照片不存在。")
 	}
-	f, err := s.App.Blobs.Open(bid)
+	return s.sendPhoto(w, bid)
+}
+
+// sendPhoto sends a stored photo the caller has decided is public, cleaned
+// on the way out (metadata stripped, size bounded).
+func (s *Server) sendPhoto(w http.ResponseWriter, id string) error {
+	f, err := s.App.Blobs.Open(id)
 	if err != nil {
 		return xiuhua.Errorf(xiuhua.ENotFound, "No such photo.", "照片不存在。")
 	}

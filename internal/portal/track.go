@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -230,22 +229,5 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, q *request) error
 	if !mine || !blob.ValidID(id) {
 		return xiuhua.Errorf(xiuhua.ENotFound, "No such photo.", "照片不存在。")
 	}
-	f, err := s.App.Blobs.Open(id)
-	if err != nil {
-		return xiuhua.Errorf(xiuhua.ENotFound, "No such photo.", "照片不存在。")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, blob.MaxSize+1))
-	if err != nil {
-		return err
-	}
-	clean, ct, err := Clean(data, s.Config.MaxPixels)
-	if err != nil {
-		return xiuhua.Errorf(xiuhua.ENotFound, "No such photo.", "照片不存在。")
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Cache-Control", "private, max-age=3600")
-	w.Write(clean)
-	return nil
+	return s.sendPhoto(w, id)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/assess"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/casework"
 )
 
@@ -477,15 +478,20 @@ func (db *DB) PutScheme(ctx context.Context, s assess.Scheme, by int64) (assess.
 		if err != nil {
 			return err
 		}
-		if id.Valid && !frozen.Bool {
+		replaced := id.Valid && !frozen.Bool
+		if replaced {
 			s.ID, s.Version = id.Int64, int(ver.Int64)
 			_, err = tx.ExecContext(ctx, db.Q(`UPDATE assess_schemes SET name = ?, body = ?, created_by = ?, created_at = ? WHERE id = ?`),
 				s.Name, string(body), nullID(by), ms(now), s.ID)
+		} else {
+			s.Version = int(ver.Int64) + 1
+			err = tx.QueryRowContext(ctx, db.Q(`INSERT INTO assess_schemes (code, version, name, body, frozen, created_by, created_at)
+				VALUES (?, ?, ?, ?, FALSE, ?, ?) RETURNING id`), s.Code, s.Version, s.Name, string(body), nullID(by), ms(now)).Scan(&s.ID)
+		}
+		if err != nil {
 			return err
 		}
-		s.Version = int(ver.Int64) + 1
-		return tx.QueryRowContext(ctx, db.Q(`INSERT INTO assess_schemes (code, version, name, body, frozen, created_by, created_at)
-			VALUES (?, ?, ?, ?, FALSE, ?, ?) RETURNING id`), s.Code, s.Version, s.Name, string(body), nullID(by), ms(now)).Scan(&s.ID)
+		return db.auditAssess(ctx, tx, by, auditScheme, s.Code, schemeAudit{s.ID, s.Code, s.Version, s.Name, replaced, sha256Hex(body), body})
 	})
 	if isUnique(err) {
 		return s, xiuhua.Errorf(xiuhua.EConflict, "scheme %s was changed by someone else meanwhile: try again", "考核办法 %s 已被他人同时修改，请重试", s.Code)
@@ -536,13 +542,19 @@ func (db *DB) Schemes(ctx context.Context) ([]assess.Scheme, error) {
 
 // PutPoint adds or changes an inspection point.
 func (db *DB) PutPoint(ctx context.Context, p assess.Point) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO assess_points (code, name, type, address, lon, lat, grid, community, street, district, enabled, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, address = excluded.address, lon = excluded.lon,
-		lat = excluded.lat, grid = excluded.grid, community = excluded.community, street = excluded.street, district = excluded.district,
-		enabled = excluded.enabled, updated_at = excluded.updated_at`),
-		p.Code, p.Name, p.Type, p.Address, p.Lon, p.Lat, p.Grid, p.Community, p.Street, p.District, p.Enabled, ms(time.Now()))
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO assess_points (code, name, type, address, lon, lat, grid, community, street, district, enabled, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, address = excluded.address, lon = excluded.lon,
+			lat = excluded.lat, grid = excluded.grid, community = excluded.community, street = excluded.street, district = excluded.district,
+			enabled = excluded.enabled, updated_at = excluded.updated_at`),
+			p.Code, p.Name, p.Type, p.Address, p.Lon, p.Lat, p.Grid, p.Community, p.Street, p.District, p.Enabled, ms(time.Now()))
+		if err != nil {
+			return err
+		}
+		p.MgmtUnit = "" // not stored with the point
+		return db.auditAssess(ctx, tx, 0, auditPoint, p.Code, p)
+	})
 }
 
 // pointFrom reads points (p) with the management unit of their grid (g).
@@ -616,7 +628,8 @@ func (db *DB) CreateRound(ctx context.Context, r *assess.Round, points []assess.
 				return err
 			}
 		}
-		return nil
+		return db.auditAssess(ctx, tx, by, auditRound, strconv.FormatInt(r.ID, 10), roundAudit{r.SchemeID, r.Kind, r.Period, r.Name, r.Territory,
+			strconv.FormatUint(r.Seed, 10), r.Algorithm, r.Sizes, ms(r.CreatedAt), sha256Hex(sample), len(points), pointCodesSHA256(points)})
 	})
 }
 
@@ -704,7 +717,11 @@ func (db *DB) AddRoundPoint(ctx context.Context, p assess.RoundPoint) error {
 		_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO assess_round_points (round_id, point_code, unit, point_type, source, ord)
 			VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(ord), 0) + 1 FROM assess_round_points WHERE round_id = ?))`),
 			p.Round, p.Point, p.Unit, p.Type, p.Source, p.Round)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditAssess(ctx, tx, 0, auditVisit, strconv.FormatInt(p.Round, 10),
+			map[string]string{"point": p.Point, "unit": p.Unit, "type": p.Type, "source": p.Source})
 	})
 	if isUnique(err) {
 		return xiuhua.Errorf(xiuhua.EConflict, "point %s is already in round %d", "点位 %s 已在第 %d 轮考核中", p.Point, p.Round)
@@ -712,11 +729,20 @@ func (db *DB) AddRoundPoint(ctx context.Context, p assess.RoundPoint) error {
 	return err
 }
 
-// MarkInspected records that a round's point was inspected (the first time counts).
+// MarkInspected records that a round's point was inspected (the first time
+// counts: a later one changes nothing and is not logged).
 func (db *DB) MarkInspected(ctx context.Context, round int64, point string, by int64, at time.Time) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`UPDATE assess_round_points SET inspected_at = ?, inspected_by = ?
-		WHERE round_id = ? AND point_code = ? AND inspected_at IS NULL`), ms(at), nullID(by), round, point)
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.Q(`UPDATE assess_round_points SET inspected_at = ?, inspected_by = ?
+			WHERE round_id = ? AND point_code = ? AND inspected_at IS NULL`), ms(at), nullID(by), round, point)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.auditAssess(ctx, tx, by, auditInspected, strconv.FormatInt(round, 10), map[string]any{"point": point, "by": by, "at": ms(at)})
+	})
 }
 
 // AddFinding stores a finding (its case is linked afterwards).
@@ -725,21 +751,45 @@ func (db *DB) AddFinding(ctx context.Context, f *assess.Finding) error {
 	if err != nil {
 		return err
 	}
-	return db.W.QueryRowContext(ctx, db.Q(`INSERT INTO assess_findings (round_id, point_code, indicator, category, count, note, photos, case_id, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id`), f.Round, f.Point, f.Indicator, f.Category, f.Count, f.Note, string(photos),
-		nullID(f.CreatedBy), ms(f.CreatedAt)).Scan(&f.ID)
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO assess_findings (round_id, point_code, indicator, category, count, note, photos, case_id, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id`), f.Round, f.Point, f.Indicator, f.Category, f.Count, f.Note, string(photos),
+			nullID(f.CreatedBy), ms(f.CreatedAt)).Scan(&f.ID)
+		if err != nil {
+			return err
+		}
+		return db.auditAssess(ctx, tx, f.CreatedBy, auditFinding, strconv.FormatInt(f.ID, 10), map[string]any{"round": f.Round, "point": f.Point,
+			"indicator": f.Indicator, "category": f.Category, "count": f.Count, "note": f.Note, "photos": json.RawMessage(photos),
+			"created_by": f.CreatedBy, "created_at": ms(f.CreatedAt)})
+	})
 }
 
 // LinkFinding records the case a finding opened.
 func (db *DB) LinkFinding(ctx context.Context, id, caseID int64) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`UPDATE assess_findings SET case_id = ? WHERE id = ?`), caseID, id)
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.Q(`UPDATE assess_findings SET case_id = ? WHERE id = ?`), caseID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.auditAssess(ctx, tx, 0, auditFindingLink, strconv.FormatInt(id, 10), map[string]int64{"case": caseID})
+	})
 }
 
 // DeleteFinding removes a finding whose case could not be opened.
 func (db *DB) DeleteFinding(ctx context.Context, id int64) error {
-	_, err := db.W.ExecContext(ctx, db.Q(`DELETE FROM assess_findings WHERE id = ? AND case_id IS NULL`), id)
-	return err
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.Q(`DELETE FROM assess_findings WHERE id = ? AND case_id IS NULL`), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.auditAssess(ctx, tx, 0, auditFindingDelete, strconv.FormatInt(id, 10), nil)
+	})
 }
 
 // Findings lists a round's findings in order.
@@ -800,9 +850,21 @@ func (db *DB) Publish(ctx context.Context, p *assess.Publication) error {
 			return err
 		}
 		p.Version = v + 1
-		return tx.QueryRowContext(ctx, db.Q(`INSERT INTO assess_publications (kind, period, scope, version, reason, cutoff, body, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), p.Kind, p.Period, p.Scope, p.Version, p.Reason, ms(p.Cutoff), string(p.Body),
+		body := string(p.Body)
+		err := tx.QueryRowContext(ctx, db.Q(`INSERT INTO assess_publications (kind, period, scope, version, reason, cutoff, body, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), p.Kind, p.Period, p.Scope, p.Version, p.Reason, ms(p.Cutoff), body,
 			nullID(p.CreatedBy), ms(p.CreatedAt)).Scan(&p.ID)
+		if err != nil {
+			return err
+		}
+		// The entry covers every stored field and the body's sha256, so
+		// VerifyAudit can tell published results edited afterwards.
+		by := p.CreatedBy
+		if by == 0 {
+			by = audit.ActorFrom(ctx)
+		}
+		return db.appendAudit(ctx, tx, by, auditPublish, strconv.FormatInt(p.ID, 10),
+			publicationPayload(p.ID, p.Kind, p.Period, p.Scope, p.Version, p.Reason, ms(p.Cutoff), p.CreatedBy, ms(p.CreatedAt), body), time.Now())
 	})
 	if isUnique(err) {
 		return xiuhua.Errorf(xiuhua.EConflict, "someone published the same results meanwhile: reload and try again", "他人同时发布了同一结果，请刷新后重试")

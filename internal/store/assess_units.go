@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/xiuhua/xiuhua"
@@ -39,8 +41,26 @@ func (db *DB) MgmtUnits(ctx context.Context) ([]assess.MgmtUnit, error) {
 
 // PutMgmtUnits adds or replaces management units, each with its whole grid
 // list, in one transaction: an import is all or nothing. A grid already in
-// another unit is a conflict.
+// another unit is a conflict. One unit is logged whole; an import of more is
+// logged as one entry with its counts and the sha256 of the list.
 func (db *DB) PutMgmtUnits(ctx context.Context, us []assess.MgmtUnit) error {
+	if len(us) == 0 {
+		return nil
+	}
+	kind, subject, entry := auditMgmtUnit, "", any(nil)
+	if len(us) == 1 {
+		subject, entry = us[0].Code, us[0]
+	} else {
+		sum, err := jsonSHA256(us)
+		if err != nil {
+			return err
+		}
+		grids := 0
+		for _, u := range us {
+			grids += len(u.Grids)
+		}
+		kind, subject, entry = auditMgmtUnitsImport, fmt.Sprintf("%d units", len(us)), mgmtUnitsImportAudit{len(us), grids, sum}
+	}
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		// Free every grid of the units given first, so grids may move between them.
 		for _, u := range us {
@@ -60,7 +80,7 @@ func (db *DB) PutMgmtUnits(ctx context.Context, us []assess.MgmtUnit) error {
 				}
 			}
 		}
-		return nil
+		return db.auditAssess(ctx, tx, 0, kind, subject, entry)
 	})
 	if isUnique(err) {
 		return xiuhua.Errorf(xiuhua.EConflict, "a grid is already in another management unit (changed meanwhile?): reload and try again",
@@ -70,9 +90,12 @@ func (db *DB) PutMgmtUnits(ctx context.Context, us []assess.MgmtUnit) error {
 }
 
 // MarkInspectedMany records inspections of a round's points, each at its
-// time, in one transaction (the first time counts), for bulk loading.
+// time, in one transaction (the first time counts), for bulk loading. It is
+// logged as one entry: how many were marked and the sha256 of the list
+// ("code\tmillis\n" by code).
 func (db *DB) MarkInspectedMany(ctx context.Context, round int64, at map[string]time.Time, by int64) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var marked int64
 		st, err := tx.PrepareContext(ctx, db.Q(`UPDATE assess_round_points SET inspected_at = ?, inspected_by = ?
 			WHERE round_id = ? AND point_code = ? AND inspected_at IS NULL`))
 		if err != nil {
@@ -80,10 +103,20 @@ func (db *DB) MarkInspectedMany(ctx context.Context, round int64, at map[string]
 		}
 		defer st.Close()
 		for p, t := range at {
-			if _, err := st.ExecContext(ctx, ms(t), nullID(by), round, p); err != nil {
+			res, err := st.ExecContext(ctx, ms(t), nullID(by), round, p)
+			if err != nil {
 				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			marked += n
 		}
-		return nil
+		if marked == 0 {
+			return nil
+		}
+		return db.auditAssess(ctx, tx, by, auditInspectedMany, strconv.FormatInt(round, 10),
+			map[string]any{"given": len(at), "marked": marked, "by": by, "sha256": inspectedManySHA256(at)})
 	})
 }

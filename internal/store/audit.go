@@ -71,18 +71,20 @@ func eventPayload(caseID, eventID int64, seq int, action, from, to string, actor
 
 // AuditReport is what VerifyAudit found.
 type AuditReport struct {
-	Entries  int64           `json:"entries"`
-	Events   int64           `json:"events"`
-	Problems []audit.Problem `json:"problems"`
+	Entries      int64           `json:"entries"`
+	Events       int64           `json:"events"`
+	Publications int64           `json:"publications"`
+	Problems     []audit.Problem `json:"problems"`
 }
 
 // maxProblems bounds a report: past that, the store is plainly not to be trusted.
 const maxProblems = 200
 
 // VerifyAudit walks the whole log and checks the chain, then checks every
-// case event against its entry and every case against its last event.
-// Entries are negative Seq when a problem concerns an event or a case (the
-// event or case id, negated) rather than a log entry.
+// case event against its entry, every assessment publication against its
+// entry (fields and body sha256), and every case against its last event.
+// Entries are negative Seq when a problem concerns an event, a publication
+// or a case with no entry (its id, negated) rather than a log entry.
 func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	var rep AuditReport
 	add := func(ps ...audit.Problem) {
@@ -189,6 +191,11 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		}
 	}
 	orphans.Close()
+
+	// Every publication has its entry, with the same fields and body hash.
+	if rep.Publications, err = db.verifyPublications(ctx, add); err != nil {
+		return rep, err
+	}
 
 	// A case's state and version are those its last event left.
 	bad, err := db.R.QueryContext(ctx, `SELECT c.id FROM cases c WHERE c.version <> (SELECT MAX(e.seq) FROM events e WHERE e.case_id = c.id)

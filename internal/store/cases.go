@@ -184,7 +184,7 @@ func staleErr() error {
 
 // Case returns one case.
 func (db *DB) Case(ctx context.Context, id int64) (casework.Case, error) {
-	c, err := scanCase(db.R.QueryRowContext(ctx, db.Q(`SELECT `+caseCols+` FROM cases WHERE id = ?`), id))
+	c, err := scanCase(db.readRow(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, xiuhua.Errorf(xiuhua.ENotFound, "no case %d", "案件 %d 不存在", id)
 	}

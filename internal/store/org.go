@@ -130,8 +130,8 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, hash, label string)
 // UserByToken returns the live user holding a token hash; unknown, revoked
 // and disabled all answer unauthorized, without saying which.
 func (db *DB) UserByToken(ctx context.Context, hash string) (auth.User, error) {
-	u, err := scanUser(db.R.QueryRowContext(ctx, db.Q(`SELECT `+userCols+` FROM tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.hash = ? AND t.revoked_at IS NULL AND NOT u.disabled`), hash))
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userCols+` FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = ? AND t.revoked_at IS NULL AND NOT u.disabled`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, xiuhua.Errorf(xiuhua.EUnauthorized, "invalid or revoked token", "令牌无效或已吊销")
 	}

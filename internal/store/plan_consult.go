@@ -112,19 +112,7 @@ func (db *DB) Suggestion(ctx context.Context, id int64) (plan.Suggestion, error)
 func (db *DB) Suggestions(ctx context.Context, project int64, state string) ([]plan.Suggestion, error) {
 	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT `+suggestionCols+` FROM plan_suggestions
 		WHERE project_id = ? AND (? = '' OR state = ?) ORDER BY created_at, id`), project, state, state)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []plan.Suggestion{}
-	for rows.Next() {
-		sg, err := scanSuggestion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sg)
-	}
-	return out, rows.Err()
+	return suggestionRows(rows, err)
 }
 
 // AllSuggestions lists every project's suggestions in a state ("" all),
@@ -132,6 +120,11 @@ func (db *DB) Suggestions(ctx context.Context, project int64, state string) ([]p
 func (db *DB) AllSuggestions(ctx context.Context, state string) ([]plan.Suggestion, error) {
 	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT `+suggestionCols+` FROM plan_suggestions
 		WHERE (? = '' OR state = ?) ORDER BY created_at, id`), state, state)
+	return suggestionRows(rows, err)
+}
+
+// suggestionRows reads the suggestions a query returned.
+func suggestionRows(rows *sql.Rows, err error) ([]plan.Suggestion, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +163,8 @@ func (db *DB) ModerateSuggestion(ctx context.Context, id int64, state, reason st
 
 // AddVote records a poll vote unless the voter already voted on the
 // project or the address voted on it at or after since. The check and the
-// insert are one transaction; the primary key settles a race of one voter.
+// insert are one transaction; the primary key settles a race of one voter
+// (the later insert does nothing).
 func (db *DB) AddVote(ctx context.Context, project int64, voter, ip, rating string, at, since time.Time) (bool, error) {
 	ok := false
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
@@ -182,15 +176,16 @@ func (db *DB) AddVote(ctx context.Context, project int64, voter, ip, rating stri
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, db.Q(`INSERT INTO plan_votes (project_id, voter, ip, rating, at) VALUES (?, ?, ?, ?, ?)`),
-			project, voter, ip, rating, ms(at)); err != nil {
-			if isUnique(err) {
-				return nil
-			}
+		// A failed statement would abort a PostgreSQL transaction (and its
+		// commit): a vote racing in is skipped, not caught as an error.
+		res, err := tx.ExecContext(ctx, db.Q(`INSERT INTO plan_votes (project_id, voter, ip, rating, at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (project_id, voter) DO NOTHING`), project, voter, ip, rating, ms(at))
+		if err != nil {
 			return err
 		}
-		ok = true
-		return nil
+		added, err := res.RowsAffected()
+		ok = added == 1
+		return err
 	})
 	return ok, err
 }

@@ -42,10 +42,10 @@ func (db *DB) WebSession(ctx context.Context, idHash string) (WebSession, error)
 	var created, seen, expires int64
 	var lang sql.NullString
 	var unit sql.NullString
-	err := db.R.QueryRowContext(ctx, db.Q(`SELECT s.id_hash, s.user_id, s.csrf, s.created_at, s.last_seen, s.expires_at,
+	err := db.readRow(ctx, `SELECT s.id_hash, s.user_id, s.csrf, s.created_at, s.last_seen, s.expires_at,
 		u.id, u.username, u.display_name, u.role, u.unit_code, u.scope, u.disabled, p.lang
 		FROM web_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN web_user_prefs p ON p.user_id = s.user_id
-		WHERE s.id_hash = ? AND NOT u.disabled`), idHash).
+		WHERE s.id_hash = ? AND NOT u.disabled`, idHash).
 		Scan(&s.IDHash, &s.UserID, &s.CSRF, &created, &seen, &expires,
 			&s.User.ID, &s.User.Username, &s.User.DisplayName, &s.User.Role, &unit, &s.User.Scope, &s.User.Disabled, &lang)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -56,7 +56,12 @@ func (s *Server) assessRoutes() {
 func (s *Server) assessService() *assess.Service {
 	a := s.App
 	return &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now}
+		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now,
+		// Excerpts place organisation units by their scope, as the API's do.
+		UnitScope: func(code string) (string, bool) {
+			u, err := a.DB.Unit(context.Background(), code)
+			return u.Scope, err == nil
+		}}
 }
 
 // assessDone are the notices after an assessment form succeeded (?done=…).

@@ -178,21 +178,9 @@ func (s *Server) assessImportPoints(w http.ResponseWriter, r *http.Request, q *r
 	}
 	ctx := r.Context()
 	err := func() error {
-		if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) != 1 {
-			return xiuhua.Errorf(xiuhua.EInvalid, "choose one CSV or GeoJSON file", "请选择一个 CSV 或 GeoJSON 文件")
-		}
-		fh := r.MultipartForm.File["file"][0]
-		if fh.Size > maxPointsUpload {
-			return xiuhua.Errorf(xiuhua.ETooLarge, "the file is larger than 32 MB: split it", "文件超过 32 MB，请分批导入")
-		}
-		fd, err := fh.Open()
+		data, err := uploadedFile(r, "GeoJSON")
 		if err != nil {
-			return xiuhua.Internal(err)
-		}
-		defer fd.Close()
-		data, err := io.ReadAll(io.LimitReader(fd, maxPointsUpload+1))
-		if err != nil {
-			return xiuhua.Internal(err)
+			return err
 		}
 		rows, err := pointimport.Parse(data)
 		if err != nil {
@@ -217,4 +205,26 @@ func (s *Server) assessImportPoints(w http.ResponseWriter, r *http.Request, q *r
 		return s.pointsRefused(w, r, q, pointForm{Type: "main_road"}, err)
 	}
 	return nil
+}
+
+// uploadedFile reads the one file of an import form ("file", at most
+// maxPointsUpload); kind names the format besides CSV in the refusal.
+func uploadedFile(r *http.Request, kind string) ([]byte, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) != 1 {
+		return nil, xiuhua.Errorf(xiuhua.EInvalid, "choose one CSV or %s file", "请选择一个 CSV 或 %s 文件", kind)
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size > maxPointsUpload {
+		return nil, xiuhua.Errorf(xiuhua.ETooLarge, "the file is larger than 32 MB: split it", "文件超过 32 MB，请分批导入")
+	}
+	fd, err := fh.Open()
+	if err != nil {
+		return nil, xiuhua.Internal(err)
+	}
+	defer fd.Close()
+	data, err := io.ReadAll(io.LimitReader(fd, maxPointsUpload+1))
+	if err != nil {
+		return nil, xiuhua.Internal(err)
+	}
+	return data, nil
 }

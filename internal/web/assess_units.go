@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -57,21 +56,9 @@ func (s *Server) assessImportUnits(w http.ResponseWriter, r *http.Request, q *re
 		return notPlanner()
 	}
 	err := func() error {
-		if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) != 1 {
-			return xiuhua.Errorf(xiuhua.EInvalid, "choose one CSV or JSON file", "请选择一个 CSV 或 JSON 文件")
-		}
-		fh := r.MultipartForm.File["file"][0]
-		if fh.Size > maxPointsUpload {
-			return xiuhua.Errorf(xiuhua.ETooLarge, "the file is larger than 32 MB: split it", "文件超过 32 MB，请分批导入")
-		}
-		fd, err := fh.Open()
+		data, err := uploadedFile(r, "JSON")
 		if err != nil {
-			return xiuhua.Internal(err)
-		}
-		defer fd.Close()
-		data, err := io.ReadAll(io.LimitReader(fd, maxPointsUpload+1))
-		if err != nil {
-			return xiuhua.Internal(err)
+			return err
 		}
 		us, err := assess.ParseMgmtUnits(data)
 		if err != nil {

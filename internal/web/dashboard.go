@@ -257,7 +257,14 @@ func (s *Server) dashboardFor(ctx context.Context, a auth.Actor, lang string, no
 	d.Tables = append(d.Tables, ct)
 
 	// Unit names, for the two unit tables (names only: the figures are scoped).
-	units, err := s.App.DB.Units(ctx, "")
+	codes := make([]string, 0, len(f.overdue)+len(f.ontime))
+	for k := range f.overdue {
+		codes = append(codes, k)
+	}
+	for _, r := range f.ontime {
+		codes = append(codes, r.unit)
+	}
+	units, err := s.App.DB.UnitsByCode(ctx, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +337,7 @@ func communitiesIn(ix *territory.Index, scope string) []territory.Area {
 }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, q *request) error {
-	d, err := s.dashboardFor(r.Context(), q.actor, q.lang, s.Now())
+	_, d, err := s.cachedDashboard(r.Context(), q.actor, q.lang)
 	if err != nil {
 		return err
 	}
@@ -362,12 +369,27 @@ type dashSeries struct {
 }
 
 func (s *Server) dashboardData(w http.ResponseWriter, r *http.Request, q *request) error {
-	d, err := s.dashboardFor(r.Context(), q.actor, q.lang, s.Now())
+	e, d, err := s.cachedDashboard(r.Context(), q.actor, q.lang)
 	if err != nil {
 		return err
 	}
-	out := dashJSON{Lang: q.lang, Charts: map[string]dashSeries{}, Areas: geojson.NewFeatureCollection(),
-		Labels: map[string]string{"no_data": translate(q.lang, "dash.no_data")}}
+	// The same figures encode the same way: the answer is kept with them.
+	b := e.encoded(d)
+	if b == nil {
+		if b, err = s.dashboardJSON(d, q.lang); err != nil {
+			return err
+		}
+		e.keep(d, b)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err = w.Write(b)
+	return err
+}
+
+// dashboardJSON encodes what the chart script draws of a dashboard.
+func (s *Server) dashboardJSON(d *dashboard, lang string) ([]byte, error) {
+	out := dashJSON{Lang: lang, Charts: map[string]dashSeries{}, Areas: geojson.NewFeatureCollection(),
+		Labels: map[string]string{"no_data": translate(lang, "dash.no_data")}}
 	// Which columns are the chart's numbers, and which its labels.
 	cols := map[string]struct {
 		name int
@@ -408,13 +430,7 @@ func (s *Server) dashboardData(w http.ResponseWriter, r *http.Request, q *reques
 		f.Properties = geojson.Properties{"name": ar.Code, "label": ar.Name}
 		out.Areas.Append(f)
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, err = w.Write(b)
-	return err
+	return json.Marshal(out)
 }
 
 // cellText is a cell as the page and the CSV show it.

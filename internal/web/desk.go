@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -245,6 +246,27 @@ func (s *Server) unitNames(ctx context.Context, a auth.Actor) (map[string]string
 	return m, nil
 }
 
+// caseUnitNames is unitNames for the units of some cases only (the same
+// visibility: app.App.Units, those working inside or over the actor's
+// territory); it reads just the units the cases name.
+func (s *Server) caseUnitNames(ctx context.Context, a auth.Actor, cs []casework.Case) (map[string]string, error) {
+	codes := make([]string, len(cs))
+	for i, c := range cs {
+		codes[i] = c.Unit
+	}
+	us, err := s.App.DB.UnitsByCode(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(us))
+	for _, u := range us {
+		if auth.Within(u.Scope, a.Scope) || auth.Within(a.Scope, u.Scope) {
+			m[u.Code] = u.Name
+		}
+	}
+	return m, nil
+}
+
 type tab struct {
 	Key    string // "" all, "open", a state, "overdue"
 	State  casework.State
@@ -282,6 +304,9 @@ type deskView struct {
 	States     []casework.State
 	Sizes      []int
 	IsHandler  bool
+	// The filter's category and territory options, written once the
+	// filter is known (deskoptions.go).
+	CategoryOptions, AreaOptions template.HTML
 }
 
 func (s *Server) desk(w http.ResponseWriter, r *http.Request, q *request) error {
@@ -294,6 +319,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request, q *request) error 
 	v.Areas = s.areaOptions(a.Scope)
 	f, err := parseDesk(query, a, s.App.Territory(), s.App.Category)
 	v.F = f
+	v.CategoryOptions, v.AreaOptions = categoryOptions(v.Categories, f.Category, q.lang), areaOptionsHTML(v.Areas, f.Territory)
 	st := http.StatusOK
 	if err != nil {
 		q.flashErr = xiuhua.AsError(err)
@@ -312,7 +338,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request, q *request) error 
 	if err != nil {
 		return err
 	}
-	units, err := s.unitNames(ctx, a)
+	units, err := s.caseUnitNames(ctx, a, cs)
 	if err != nil {
 		return err
 	}

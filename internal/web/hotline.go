@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,13 +19,15 @@ import (
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/catalog"
 	"github.com/xiuhua/xiuhua/internal/hotline"
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // The 12345 hotline import (热线工单导入) in the console: a dispatcher or
 // an admin uploads the hotline's CSV export, by default as a dry run; the
 // import runs in the background under a job id while the page shows a
 // progress bar (static/hotline.js polls the job's JSON status), then the
-// counts and the row-by-row error report. The category mapping table the
+// counts and the row-by-row error report. The job is kept in the database,
+// so any instance of a cluster serves its pages. The category mapping table the
 // import reads is shown to both and edited by admins. The import itself is
 // app.ImportHotline, as on the command line and the API.
 
@@ -43,39 +46,20 @@ func (s *Server) hotlineRoutes() {
 	s.page("POST /hotline/mappings", s.hotlineMappingPut)
 }
 
-// Job bookkeeping: finished jobs are kept for their report this long; one
-// user runs one import at a time, and the whole console a few.
+// Job limits: one user runs one import at a time, and the whole console
+// (every instance together) a few; the store counts them in hotline_jobs.
 const (
-	hotlineJobKeep    = time.Hour
 	hotlineMaxRunning = 4
 	// hotlineShowErrors bounds the error rows on the page; the CSV has them all.
 	hotlineShowErrors = 500
+	// hotlineListJobs bounds the recent imports listed on the form's page.
+	hotlineListJobs = 20
 )
 
-// hotlineJob is one import running or finished in the background.
-type hotlineJob struct {
-	ID string
-	// srv and UserID are whose job it is (a process may serve several consoles: the tests).
-	srv     *Server
-	UserID  int64
-	DryRun  bool
-	File    string
-	Started time.Time
-
-	mu          sync.Mutex
-	state       string // "running", "done" or "failed"
-	done, total int
-	report      hotline.Report
-	err         *xiuhua.Error
-	finished    time.Time
-}
-
-// hotlineJobs holds the jobs of every console of the process, by id (random,
-// and each readable by its own user only).
-var hotlineJobs = struct {
-	sync.Mutex
-	m map[string]*hotlineJob
-}{m: map[string]*hotlineJob{}}
+// Imports are jobs in the database (store.HotlineJob): the instance that
+// receives the file runs the import, writes its progress and renews the
+// job's heartbeat, and any instance serves the job's page, status and
+// error CSV. A job whose instance died reads as failed.
 
 // hotlineStatus is a job's progress as the page's script reads it.
 type hotlineStatus struct {
@@ -93,23 +77,25 @@ type hotlineStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
-func (j *hotlineJob) status(lang string) hotlineStatus {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	st := hotlineStatus{State: j.state, Done: j.done, Total: j.total, DryRun: j.DryRun}
+// jobStatus is a job's status for the page. A running job's percentage is
+// what is done of the orders, rounded down; an ended one shows how far it
+// got (all of it, unless its instance died on the way).
+func jobStatus(j store.HotlineJob, lang string) hotlineStatus {
+	st := hotlineStatus{State: j.State, Done: j.Done, Total: j.Total, DryRun: j.DryRun}
 	switch {
-	case j.state != "running":
+	case j.Total > 0:
+		st.Percent = j.Done * 100 / j.Total
+	case j.State != store.HotlineRunning && j.State != store.HotlineQueued:
 		st.Percent = 100
-	case j.total > 0:
-		st.Percent = j.done * 100 / j.total
 	}
-	if j.state == "done" {
-		st.Rows, st.Imported, st.Skipped, st.Failed = j.report.Rows, j.report.Imported, j.report.Skipped, j.report.Failed
+	if j.State == store.HotlineDone {
+		st.Percent = 100
+		st.Rows, st.Imported, st.Skipped, st.Failed = j.Rows, j.Imported, j.Skipped, j.Failed
 	}
-	if j.err != nil {
-		st.Error = j.err.Message
-		if lang != "en" && j.err.MessageZh != "" {
-			st.Error = j.err.MessageZh
+	if j.State == store.HotlineFailed {
+		st.Error = j.ErrorZh
+		if lang == "en" || st.Error == "" {
+			st.Error = j.ErrorEn
 		}
 	}
 	return st
@@ -139,32 +125,39 @@ func (s *Server) hotlinePage(w http.ResponseWriter, r *http.Request, q *request)
 	if err := canImport(q.actor); err != nil {
 		return err
 	}
-	s.renderHotline(w, r, q, http.StatusOK)
+	return s.renderHotline(w, r, q, http.StatusOK)
+}
+
+func (s *Server) renderHotline(w http.ResponseWriter, r *http.Request, q *request, st int) error {
+	jobs, err := s.App.DB.HotlineJobs(r.Context(), q.actor.UserID, s.Now(), hotlineListJobs)
+	if err != nil {
+		return err
+	}
+	var v hotlineView
+	for _, j := range jobs {
+		v.Jobs = append(v.Jobs, hotlineJobRow{ID: j.ID, File: j.File, Started: j.Started, DryRun: j.DryRun, hotlineStatus: jobStatus(j, q.lang)})
+	}
+	q.styles = []string{"hotline.css"}
+	s.render(w, r, q, st, "hotline", "", v)
 	return nil
 }
 
-func (s *Server) renderHotline(w http.ResponseWriter, r *http.Request, q *request, st int) {
-	var v hotlineView
-	hotlineJobs.Lock()
-	for _, j := range hotlineJobs.m {
-		if j.srv == s && j.UserID == q.actor.UserID {
-			v.Jobs = append(v.Jobs, hotlineJobRow{ID: j.ID, File: j.File, Started: j.Started, DryRun: j.DryRun})
-		}
+// processInstance names this process in the jobs it runs when the server
+// has no Instance: host, pid and a random suffix.
+var processInstance = sync.OnceValue(func() string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "host"
 	}
-	hotlineJobs.Unlock()
-	for i := range v.Jobs {
-		v.Jobs[i].hotlineStatus = s.job(v.Jobs[i].ID).status(q.lang)
-	}
-	sort.Slice(v.Jobs, func(i, j int) bool { return v.Jobs[i].Started.After(v.Jobs[j].Started) })
-	q.styles = []string{"hotline.css"}
-	s.render(w, r, q, st, "hotline", "", v)
-}
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + newID(6)
+})
 
-// job returns a job by id (nil when unknown).
-func (s *Server) job(id string) *hotlineJob {
-	hotlineJobs.Lock()
-	defer hotlineJobs.Unlock()
-	return hotlineJobs.m[id]
+// instance names this server in the jobs it runs.
+func (s *Server) instance() string {
+	if s.Instance != "" {
+		return s.Instance
+	}
+	return processInstance()
 }
 
 // hotlineUpload starts an import of the uploaded file in the background
@@ -176,15 +169,16 @@ func (s *Server) hotlineUpload(w http.ResponseWriter, r *http.Request, q *reques
 	data, name, err := uploadedCSV(r)
 	if err != nil {
 		q.flashErr, q.here = xiuhua.AsError(err), "/hotline"
-		s.renderHotline(w, r, q, status(err))
-		return nil
+		return s.renderHotline(w, r, q, status(err))
 	}
-	j := &hotlineJob{ID: newID(12), srv: s, UserID: q.actor.UserID, DryRun: r.PostFormValue("dry_run") == "true", File: name,
-		Started: s.Now(), state: "running"}
-	if err := startJob(j, s.Now()); err != nil {
+	j := store.HotlineJob{ID: newID(12), UserID: q.actor.UserID, DryRun: r.PostFormValue("dry_run") == "true", File: name,
+		Started: s.Now(), Instance: s.instance(), State: store.HotlineRunning}
+	if err := s.App.DB.StartHotlineJob(r.Context(), j, hotlineMaxRunning); err != nil {
+		if xiuhua.ErrorCode(err) == xiuhua.EInternal {
+			return err
+		}
 		q.flashErr, q.here = xiuhua.AsError(err), "/hotline"
-		s.renderHotline(w, r, q, status(err))
-		return nil
+		return s.renderHotline(w, r, q, status(err))
 	}
 	actor := q.actor
 	go s.runImport(j, actor, data)
@@ -218,76 +212,102 @@ func uploadedCSV(r *http.Request) ([]byte, string, error) {
 	return data, name, nil
 }
 
-// startJob registers a job unless its user already runs one or the console
-// runs too many; finished jobs past their keeping time go.
-func startJob(j *hotlineJob, now time.Time) error {
-	hotlineJobs.Lock()
-	defer hotlineJobs.Unlock()
-	running := 0
-	for id, o := range hotlineJobs.m {
-		o.mu.Lock()
-		st, fin := o.state, o.finished
-		o.mu.Unlock()
-		if st != "running" {
-			if now.Sub(fin) > hotlineJobKeep {
-				delete(hotlineJobs.m, id)
-			}
-			continue
-		}
-		running++
-		if o.srv == j.srv && o.UserID == j.UserID {
-			return xiuhua.Errorf(xiuhua.EConflict, "your previous import is still running: wait for it to finish", "您的上一次导入仍在进行，请等待完成")
-		}
-	}
-	if running >= hotlineMaxRunning {
-		return xiuhua.Errorf(xiuhua.ETooMany, "too many imports are running: try again in a minute", "正在进行的导入过多，请稍后再试")
-	}
-	hotlineJobs.m[j.ID] = j
-	return nil
-}
-
-// runImport runs a job to its end. It outlives the request that started it.
-func (s *Server) runImport(j *hotlineJob, actor auth.Actor, data []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.Log.Error("hotline import panic", "job", j.ID, "panic", p)
-			j.finish(hotline.Report{}, xiuhua.Internal(errors.New("panic")))
-		}
+// runImport runs a job to its end, renewing its heartbeat meanwhile. It
+// outlives the request that started it.
+func (s *Server) runImport(j store.HotlineJob, actor auth.Actor, data []byte) {
+	ctx, stop := context.WithCancel(context.Background())
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		s.beatJob(ctx, j)
 	}()
-	progress := func(done, total int) {
-		j.mu.Lock()
-		j.done, j.total = done, total
-		j.mu.Unlock()
-	}
-	rep, err := s.App.ImportHotline(context.Background(), actor, bytes.NewReader(data), j.DryRun, progress)
+	rep, err := s.importJob(j, actor, data)
+	stop()
+	<-beating
 	if err != nil && xiuhua.ErrorCode(err) == xiuhua.EInternal {
 		s.Log.Error("hotline import failed", "job", j.ID, "err", err)
 	}
-	j.finish(rep, err)
+	s.finishJob(j, rep, err)
 }
 
-func (j *hotlineJob) finish(rep hotline.Report, err error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.report, j.finished = rep, time.Now()
-	j.done = j.total
+// importJob runs the import itself, writing its progress to the job.
+func (s *Server) importJob(j store.HotlineJob, actor auth.Actor, data []byte) (rep hotline.Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.Error("hotline import panic", "job", j.ID, "panic", p)
+			rep, err = hotline.Report{}, xiuhua.Internal(errors.New("panic"))
+		}
+	}()
+	progress := func(done, total int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := s.App.DB.HotlineJobProgress(ctx, j.ID, j.Instance, done, total, s.Now()); err != nil {
+			s.Log.Warn("hotline import progress", "job", j.ID, "err", err)
+		}
+	}
+	return s.App.ImportHotline(context.Background(), actor, bytes.NewReader(data), j.DryRun, progress)
+}
+
+// beatJob renews a running job's heartbeat every store.HotlineJobBeat
+// until ctx ends, so that the other instances know it is alive.
+func (s *Server) beatJob(ctx context.Context, j store.HotlineJob) {
+	t := time.NewTicker(store.HotlineJobBeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.App.DB.HotlineJobBeat(ctx, j.ID, j.Instance, s.Now()); err != nil && ctx.Err() == nil {
+			s.Log.Warn("hotline import heartbeat", "job", j.ID, "err", err)
+		}
+	}
+}
+
+// finishJob records the job's report or failure, trying a few times: if it
+// cannot, the job reads as failed once its heartbeat is old, which says a
+// re-import is safe.
+func (s *Server) finishJob(j store.HotlineJob, rep hotline.Report, err error) {
+	res := store.HotlineJobResult{Rows: rep.Rows, Imported: rep.Imported, Skipped: rep.Skipped, Failed: rep.Failed, Errors: "[]"}
+	if rep.Errors != nil {
+		b, jerr := json.Marshal(rep.Errors)
+		if jerr != nil {
+			err = jerr
+		} else {
+			res.Errors = string(b)
+		}
+	}
 	if err != nil {
-		j.state, j.err = "failed", xiuhua.AsError(err)
-		return
+		res.Err = xiuhua.AsError(err)
 	}
-	j.state = "done"
+	for try := 0; try < 3; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ferr := s.App.DB.FinishHotlineJob(ctx, j.ID, j.Instance, res, s.Now())
+		cancel()
+		if ferr == nil {
+			return
+		}
+		s.Log.Warn("hotline import finish", "job", j.ID, "err", ferr)
+		time.Sleep(time.Second)
+	}
 }
 
-// ownJob finds the job of the path for its user: another's reads as absent.
-func (s *Server) ownJob(r *http.Request, q *request) (*hotlineJob, error) {
+// ownJob reads the job of the path for its user: another's reads as absent.
+func (s *Server) ownJob(r *http.Request, q *request) (store.HotlineJob, error) {
 	if err := canImport(q.actor); err != nil {
-		return nil, err
+		return store.HotlineJob{}, err
 	}
-	j := s.job(r.PathValue("id"))
-	if j == nil || j.srv != s || j.UserID != q.actor.UserID {
-		return nil, xiuhua.Errorf(xiuhua.ENotFound, "no such import (finished imports are kept for an hour)", "导入任务不存在（已完成的导入保留一小时）")
+	return s.App.DB.HotlineJob(r.Context(), r.PathValue("id"), q.actor.UserID, s.Now())
+}
+
+// jobErrors decodes a job's row errors.
+func jobErrors(j store.HotlineJob) ([]hotline.RowError, error) {
+	var errs []hotline.RowError
+	if j.Errors == "" {
+		return nil, nil
 	}
-	return j, nil
+	return errs, json.Unmarshal([]byte(j.Errors), &errs)
 }
 
 type hotlineJobView struct {
@@ -307,11 +327,12 @@ func (s *Server) hotlineJobPage(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		return err
 	}
-	v := hotlineJobView{ID: j.ID, File: j.File, Started: j.Started, hotlineStatus: j.status(q.lang), IsAdmin: q.actor.Role == auth.Admin}
-	if v.State == "done" {
-		j.mu.Lock()
-		errs := j.report.Errors
-		j.mu.Unlock()
+	v := hotlineJobView{ID: j.ID, File: j.File, Started: j.Started, hotlineStatus: jobStatus(j, q.lang), IsAdmin: q.actor.Role == auth.Admin}
+	if v.State == store.HotlineDone {
+		errs, err := jobErrors(j)
+		if err != nil {
+			return err
+		}
 		if len(errs) > hotlineShowErrors {
 			v.Errors, v.More = errs[:hotlineShowErrors], len(errs)-hotlineShowErrors
 		} else {
@@ -352,7 +373,8 @@ func (s *Server) hotlineJobStatus(w http.ResponseWriter, r *http.Request, q *req
 		return nil
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	return json.NewEncoder(w).Encode(j.status(q.lang))
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(jobStatus(j, q.lang))
 }
 
 // hotlineJobErrors downloads every row error of a finished job as CSV
@@ -362,9 +384,10 @@ func (s *Server) hotlineJobErrors(w http.ResponseWriter, r *http.Request, q *req
 	if err != nil {
 		return err
 	}
-	j.mu.Lock()
-	errs := j.report.Errors
-	j.mu.Unlock()
+	errs, err := jobErrors(j)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="hotline-errors-`+j.ID+`.csv"`)
 	io.WriteString(w, "\xef\xbb\xbf")

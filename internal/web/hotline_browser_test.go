@@ -1,16 +1,15 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/xiuhua/xiuhua/internal/hotline"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -67,23 +66,26 @@ func TestBrowserHotline(t *testing.T) {
 		d.clean()
 
 		// A job the test holds: the script moves the bar as progress comes in.
-		j := &hotlineJob{ID: newID(12), srv: e.web, UserID: e.f.Actors["dispatcher"].UserID, File: "held.csv", Started: e.clock(), state: "running"}
-		if err := startJob(j, time.Now()); err != nil {
+		j := store.HotlineJob{ID: newID(12), UserID: e.f.Actors["dispatcher"].UserID, File: "held.csv", Started: e.clock(), Instance: "held"}
+		if err := db.StartHotlineJob(context.Background(), j, hotlineMaxRunning); err != nil {
 			t.Fatal(err)
 		}
 		d.goTo("/hotline/jobs/" + j.ID)
 		if got := d.eval(`document.getElementById('hotline-progress').value + ' ' + document.getElementById('hotline-job').dataset.state`); got != "0 running" {
 			t.Fatalf("held job at the start: %q", got)
 		}
-		j.mu.Lock()
-		j.done, j.total = 1000, 2500
-		j.mu.Unlock()
+		if ok, err := db.HotlineJobProgress(context.Background(), j.ID, j.Instance, 1000, 2500, e.clock()); !ok || err != nil {
+			t.Fatalf("progress: %v %v", ok, err)
+		}
 		d.waitFor("the bar at 40 %", `document.getElementById('hotline-progress').value === 40 && document.getElementById('hotline-percent').textContent === '40%'`)
 		if got := d.eval(`document.getElementById('hotline-count').textContent`); got != "已处理 1000 / 2500 张工单" {
 			t.Errorf("count while running: %q", got)
 		}
 		d.shot("03-progress")
-		j.finish(hotline.Report{Rows: 2500, Imported: 2499, Failed: 1, Errors: []hotline.RowError{{Row: 7, OrderNo: "H7", Message: "no order number", MessageZh: "缺少工单编号"}}}, nil)
+		if err := db.FinishHotlineJob(context.Background(), j.ID, j.Instance, store.HotlineJobResult{Rows: 2500, Imported: 2499, Failed: 1,
+			Errors: `[{"row":7,"order_no":"H7","message":"no order number","message_zh":"缺少工单编号"}]`}, e.clock()); err != nil {
+			t.Fatal(err)
+		}
 		d.waitFor("the report after the reload", `document.getElementById('hotline-report') && document.querySelector('#hotline-errors tr[data-row="7"]')`)
 		if got := d.eval(`document.getElementById('hotline-progress').value + ' ' + document.getElementById('count-imported').textContent`); got != "100 2499" {
 			t.Errorf("held job at the end: %q", got)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/casework"
-	"github.com/xiuhua/xiuhua/internal/hotline"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
@@ -67,7 +66,7 @@ func (c *client) awaitJob(p page) (string, hotlineStatus) {
 		if s.status != http.StatusOK || json.Unmarshal([]byte(s.body), &st) != nil {
 			c.e.t.Fatalf("status: %d %s", s.status, s.body)
 		}
-		if st.State != "running" {
+		if st.State != "running" && st.State != "queued" {
 			return job, st
 		}
 		if time.Now().After(deadline) {
@@ -229,19 +228,18 @@ func TestHotlineProgress(t *testing.T) {
 			t.Fatalf("status %+v, want %+v", st, want)
 		}
 		// A running job's percentage is what is done of the orders, rounded down.
-		half := &hotlineJob{state: "running", done: 1000, total: 3000}
-		if st := half.status("zh"); st.Percent != 33 || st.State != "running" {
+		if st := jobStatus(store.HotlineJob{State: store.HotlineRunning, Done: 1000, Total: 3000}, "zh"); st.Percent != 33 || st.State != "running" {
 			t.Errorf("a third done: %+v", st)
 		}
-		if st := (&hotlineJob{state: "running"}).status("zh"); st.Percent != 0 {
+		if st := jobStatus(store.HotlineJob{State: store.HotlineRunning}, "zh"); st.Percent != 0 {
 			t.Errorf("not yet parsed: %+v", st)
 		}
 		// A running job blocks its user's next one (not another user's).
-		j := &hotlineJob{ID: newID(12), srv: e.web, UserID: e.f.Actors["dispatcher"].UserID, state: "running", Started: time.Now()}
-		if err := startJob(j, time.Now()); err != nil {
+		j := store.HotlineJob{ID: newID(12), UserID: e.f.Actors["dispatcher"].UserID, File: "held.csv", Instance: "held", Started: e.clock()}
+		if err := db.StartHotlineJob(context.Background(), j, hotlineMaxRunning); err != nil {
 			t.Fatal(err)
 		}
-		defer j.finish(hotline.Report{}, nil)
+		defer db.FinishHotlineJob(context.Background(), j.ID, j.Instance, store.HotlineJobResult{}, e.clock())
 		if p := disp.upload(hotlineCSV, true); p.status != http.StatusConflict || alert(p.body) != "您的上一次导入仍在进行，请等待完成" {
 			t.Errorf("second import: %d %q", p.status, alert(p.body))
 		}

@@ -46,12 +46,15 @@ type Server struct {
 	// city's own tile server or 天地图 (XIUHUA_TILE_URL); empty shows the
 	// territory outlines alone. TileAttribution credits it.
 	TileURL, TileAttribution string
+	// Instance names this server in the hotline imports it runs (default: host-pid-random).
+	Instance string
 
 	mux   *http.ServeMux
 	pages map[string]map[string]*pageTemplate // lang → page → template
 	// hashing bounds how many password hashes run at once: each takes
 	// 19 MiB, and a burst of sign-ins must not exhaust memory.
 	hashing chan struct{}
+	dash    dashCache // the dashboard's figures, a few seconds old at most (dashcache.go)
 }
 
 // Session lifetimes and lockout rules.

@@ -35,6 +35,7 @@ import (
 
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/assess"
+	"github.com/xiuhua/xiuhua/internal/audit"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/territory"
 )
@@ -382,7 +383,7 @@ func Import(ctx context.Context, st Store, locate func(lon, lat float64) (territ
 		return Result{}, err
 	}
 	if len(write) > 0 {
-		if err := st.PutPoints(ctx, write); err != nil {
+		if err := st.PutPoints(audit.WithActor(ctx, actor.UserID), write); err != nil {
 			return Result{}, err
 		}
 	}
