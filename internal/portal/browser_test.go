@@ -118,7 +118,7 @@ func (p *phone) waitFor(what, js string) {
 	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("!!("+js+")", chromedp.EvalIgnoreExceptions))
+		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](readyAnd(js), chromedp.EvalIgnoreExceptions))
 		if err == nil && ok {
 			return
 		}
@@ -240,4 +240,11 @@ func TestBrowserCitizen(t *testing.T) {
 		p.clean()
 		t.Logf("screenshots in %s", p.dir)
 	})
+}
+
+// readyAnd is a condition that also waits for the document to finish
+// loading: a node found while a page after a form post is still loading can
+// be replaced before the next click reaches it ("Could not find node").
+func readyAnd(js string) string {
+	return "document.readyState === 'complete' && !!(" + js + ")"
 }

@@ -167,7 +167,7 @@ func (p *person) waitFor(what, js string) {
 	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("!!("+js+")", chromedp.EvalIgnoreExceptions))
+		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](readyAnd(js), chromedp.EvalIgnoreExceptions))
 		if err == nil && ok {
 			return
 		}
@@ -544,4 +544,11 @@ func TestBrowserAssess(t *testing.T) {
 		lead.shot("05-metrics")
 		lead.clean()
 	})
+}
+
+// readyAnd is a condition that also waits for the document to finish
+// loading: a node found while a page after a form post is still loading can
+// be replaced before the next click reaches it ("Could not find node").
+func readyAnd(js string) string {
+	return "document.readyState === 'complete' && !!(" + js + ")"
 }
