@@ -147,7 +147,12 @@ func TestSecurityBasics(t *testing.T) {
 		tooLarge("api blob", api.do("POST", "/api/v1/blobs", "image/png", bytes.NewReader(big)))
 		ct, body := multipartBody(url.Values{"_csrf": {browser.csrf}, "category": {"E0102"}, "description": {"big"},
 			"lon": {ft(apptest.PointJiale1[0])}, "lat": {ft(apptest.PointJiale1[1])}}, "photos", 61<<20+1<<20)
-		tooLarge("console report", browser.do("POST", "/report", ct, body))
+		r = browser.do("POST", "/report", ct, body)
+		tooLarge("console report", r)
+		// The console's one form limit serves photos and file imports alike, and says so.
+		if !strings.Contains(r.body, "一次最多 61 MB") || !strings.Contains(r.body, "更大的导入文件请拆分") {
+			t.Errorf("console 413 page does not state the limit: %.600s", r.body)
+		}
 		ct, body = multipartBody(url.Values{"csrf": {ptok}, "category": {"E0102"}, "description": {"big"},
 			"lon": {ft(apptest.PointJiale1[0])}, "lat": {ft(apptest.PointJiale1[1])}}, "photos", 16<<20)
 		tooLarge("portal report", citizen.do("POST", "/public/report", ct, body))

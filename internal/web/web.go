@@ -277,7 +277,11 @@ func (s *Server) checkPost(w http.ResponseWriter, r *http.Request, q *request) e
 func formError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return xiuhua.Errorf(xiuhua.ETooLarge, "the form is too large: at most %d photos of 10 MB each", "提交内容过大：最多 %d 张照片，每张不超过 10 MB", maxPhotos)
+		// The same limit serves photo forms and file imports (hotline CSV,
+		// inspection points), so the message names both.
+		mb := maxFormBytes >> 20
+		return xiuhua.Errorf(xiuhua.ETooLarge, "the upload is too large: at most %d MB in one form (up to %d photos of 10 MB each, or one file; split a larger import)",
+			"提交内容过大：一次最多 %d MB（最多 %d 张照片，每张不超过 10 MB，或一个文件；更大的导入文件请拆分）", mb, maxPhotos)
 	}
 	return xiuhua.Errorf(xiuhua.EInvalid, "the form could not be read", "无法读取表单内容")
 }
