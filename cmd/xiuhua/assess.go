@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/assess"
 )
@@ -59,7 +58,7 @@ func cmdAssess(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.DB.Close()
-	svc := api.AssessService(a)
+	svc := a.AssessService()
 	actor := cliActor
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()

@@ -8,15 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/api"
-	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/assess/notice"
 	"github.com/xiuhua/xiuhua/internal/assess/pointimport"
 	"github.com/xiuhua/xiuhua/internal/auth"
-	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // cmdAssessNotice runs "assess notice --publication ID --format html|xlsx
@@ -43,8 +40,7 @@ func cmdAssessNotice(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	defer a.DB.Close()
-	svc := &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: time.Now}
+	svc := a.AssessService()
 	// Whoever runs the binary on the data folder runs the installation.
 	actor := auth.Actor{Username: "cli", Role: auth.Admin}
 	n, err := notice.Load(ctx, svc, a.DB, actor, *id, api.NoticeNames(ctx, a))

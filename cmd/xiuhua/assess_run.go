@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/auth"
@@ -57,7 +56,7 @@ func cmdAssessRun(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.DB.Close()
-	svc := api.AssessService(a)
+	svc := a.AssessService()
 	schemes, err := svc.Schemes(ctx, cliActor)
 	if err != nil {
 		return err
@@ -159,7 +158,7 @@ func cmdAssessUnits(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	defer a.DB.Close()
-	svc := api.AssessService(a)
+	svc := a.AssessService()
 	if args[0] == "list" {
 		all, err := svc.MgmtUnits(ctx, cliActor, "")
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/app/apptest"
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/casework"
@@ -45,7 +44,7 @@ func TestAssessRunUnitsWarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := apptest.New(t, db)
-	svc := api.AssessService(f.App)
+	svc := f.App.AssessService()
 	admin := f.Actors["admin"]
 	sc := assess.Scheme{Code: "civic", Name: "考核办法", Level: "community", Indicators: []assess.Indicator{
 		{Code: "road", Name: "道路", FullMarks: assess.FixedOf(60), PointTypes: []string{"main_road"}, Deductions: []assess.Deduction{{Points: assess.FixedOf(2)}}},

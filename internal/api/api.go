@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,6 +24,7 @@ import (
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 )
 
 // Server serves the API.
@@ -125,12 +125,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // holds a NUL character: no code, id or filter has one, and PostgreSQL
 // refuses to compare text with them (a 500 otherwise).
 func checkAddress(r *http.Request) error {
-	bad := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
-	if bad(r.URL.Path) {
+	if reqtext.Bad(r.URL.Path) {
 		return xiuhua.Errorf(xiuhua.EInvalid, "the address is not valid UTF-8 text", "请求地址不是有效的 UTF-8 文本")
 	}
 	for k, vs := range r.URL.Query() {
-		if bad(k) || slices.ContainsFunc(vs, bad) {
+		if reqtext.Bad(k) || slices.ContainsFunc(vs, reqtext.Bad) {
 			return xiuhua.Errorf(xiuhua.EInvalid, "query parameter %q is not valid UTF-8 text", "查询参数 %q 不是有效的 UTF-8 文本", strings.ToValidUTF8(k, "?"))
 		}
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -10,10 +9,8 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua"
-	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/auth"
-	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // assessRoutes registers assessment (考核): metrics, schemes, points,
@@ -39,18 +36,7 @@ func (s *Server) assessRoutes() {
 
 // assessService binds assessment to the app; its clock is the case loop's.
 func (s *Server) assessService() *assess.Service {
-	return AssessService(s.App)
-}
-
-// AssessService binds assessment to an app (the API, the CLI): its clock is
-// the case loop's, organisation units are placed by their scope.
-func AssessService(a *app.App) *assess.Service {
-	return &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now,
-		UnitScope: func(code string) (string, bool) {
-			u, err := a.DB.Unit(context.Background(), code)
-			return u.Scope, err == nil
-		}}
+	return s.App.AssessService()
 }
 
 func periodParam(r *http.Request) (assess.Period, error) {

@@ -35,15 +35,7 @@ func (s *Server) planRoutes() {
 // handling rate from assess.Service.Metrics, scores, excellence and clean
 // rates from its rounds.
 func (s *Server) planService() *plan.Service {
-	a := s.App
-	ps := &plan.Service{
-		Store:       a.DB,
-		Ancestors:   func(code string) []string { return a.Territory().Ancestors(code) },
-		HasCategory: func(code string) bool { _, ok := a.Category(code); return ok },
-		Now:         a.Cases.Now,
-	}
-	ps.UseAssessment(s.assessService())
-	return ps
+	return s.App.PlanService()
 }
 
 func planID(r *http.Request, what, whatZh string) (int64, error) {

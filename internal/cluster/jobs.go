@@ -13,7 +13,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/calendar"
 	"github.com/xiuhua/xiuhua/internal/casework"
 	"github.com/xiuhua/xiuhua/internal/store"
-	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // Job names.
@@ -167,8 +166,7 @@ func ScoringJob(a *app.App) Job {
 			if y := (assess.Period{Kind: assess.Year, Start: month.Start}).Containing(month.Start); y.End.Equal(month.End) {
 				periods = append(periods, y.String())
 			}
-			svc := &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-				Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: time.Now}
+			svc := a.AssessService()
 			actor := auth.Actor{Username: "jobs", Role: auth.Admin}
 			out := []ScoringResult{}
 			for _, p := range periods {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xiuhua/xiuhua/internal/api"
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/store"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
@@ -27,7 +26,7 @@ func TestBoard(t *testing.T) {
 		e.mu.Lock()
 		e.now = time.Date(2026, 10, 21, 10, 0, 0, 0, shanghai)
 		e.mu.Unlock()
-		svc := api.AssessService(e.f.App)
+		svc := e.f.App.AssessService()
 		svc.Now = e.clock
 		admin, ins := e.f.Actors["admin"], e.f.Actors["inspector"]
 		cz := e.citizen("")

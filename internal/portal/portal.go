@@ -35,6 +35,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/open311"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 )
 
 // Prefix is where the portal is mounted.
@@ -258,7 +259,7 @@ func (s *Server) handle(fn func(http.ResponseWriter, *http.Request, *request) er
 			return
 		}
 		q.csrf = s.csrfCookie(w, r)
-		if err := checkText(r); err != nil {
+		if err := reqtext.Check(r); err != nil {
 			s.fail(w, r, q, err)
 			return
 		}

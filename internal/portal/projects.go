@@ -13,6 +13,7 @@ import (
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/blob"
 	"github.com/xiuhua/xiuhua/internal/plan"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 )
 
 // Public consultation on renovation projects (问情于民、问需于民、问计于民、
@@ -219,7 +220,7 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request, q *request) err
 	if !checkCSRF(q, v.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
-	if err := checkText(r); err != nil {
+	if err := reqtext.Check(r); err != nil {
 		return err
 	}
 	if v.Get("website") != "" {
@@ -255,7 +256,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, q *request) error 
 	if !checkCSRF(q, r.PostForm.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
-	if err := checkText(r); err != nil {
+	if err := reqtext.Check(r); err != nil {
 		return err
 	}
 	id, err := projectID(r)

@@ -16,6 +16,7 @@ import (
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/casework"
 	"github.com/xiuhua/xiuhua/internal/catalog"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -84,7 +85,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, q *request) erro
 	if !checkCSRF(q, v.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
-	if err := checkText(r); err != nil {
+	if err := reqtext.Check(r); err != nil {
 		return err
 	}
 	// The honeypot: a field people do not see (hidden by the style sheet,

@@ -12,6 +12,7 @@ import (
 	"github.com/xiuhua/xiuhua/internal/blob"
 	"github.com/xiuhua/xiuhua/internal/casework"
 	"github.com/xiuhua/xiuhua/internal/open311"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 )
 
 // Ratings a citizen may give, in the order shown.
@@ -152,7 +153,7 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request, q *request) error 
 	if !checkCSRF(q, r.PostForm.Get("csrf")) {
 		return xiuhua.Errorf(xiuhua.EForbidden, "The form has expired: please reload the page and send it again.", "表单已失效，请刷新页面后重新提交。")
 	}
-	if err := checkText(r); err != nil {
+	if err := reqtext.Check(r); err != nil {
 		return err
 	}
 	rating := r.PostForm.Get("rating")

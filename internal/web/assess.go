@@ -14,7 +14,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/assess"
 	"github.com/xiuhua/xiuhua/internal/assess/notice"
 	"github.com/xiuhua/xiuhua/internal/auth"
-	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // The assessment pages (考核): rounds, a round's sample and checklist,
@@ -54,14 +53,7 @@ func (s *Server) assessRoutes() {
 
 // assessService binds assessment to the app, on the case loop's clock (as the API does).
 func (s *Server) assessService() *assess.Service {
-	a := s.App
-	return &assess.Service{Store: a.DB, Cases: a.Cases, Calendar: a.Calendar, Locate: a.Locate, Category: a.Category,
-		Area: func(code string) (territory.Area, bool) { return a.Territory().Area(code) }, Now: a.Cases.Now,
-		// Excerpts place organisation units by their scope, as the API's do.
-		UnitScope: func(code string) (string, bool) {
-			u, err := a.DB.Unit(context.Background(), code)
-			return u.Scope, err == nil
-		}}
+	return s.App.AssessService()
 }
 
 // assessDone are the notices after an assessment form succeeded (?done=…).

@@ -64,15 +64,7 @@ func (s *Server) planRoutes() {
 // read the assessment's own figures (plan.Service.UseAssessment), on the
 // case loop's clock.
 func (s *Server) planService() *plan.Service {
-	a := s.App
-	ps := &plan.Service{
-		Store:       a.DB,
-		Ancestors:   func(code string) []string { return a.Territory().Ancestors(code) },
-		HasCategory: func(code string) bool { _, ok := a.Category(code); return ok },
-		Now:         a.Cases.Now,
-	}
-	ps.UseAssessment(s.assessService())
-	return ps
+	return s.App.PlanService()
 }
 
 // planDone are the notices after a plan form succeeded (?done=…).

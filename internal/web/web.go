@@ -27,6 +27,7 @@ import (
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
+	"github.com/xiuhua/xiuhua/internal/reqtext"
 	"github.com/xiuhua/xiuhua/internal/store"
 )
 
@@ -210,7 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, q, xiuhua.Internal(errors.New("panic")))
 		}
 	}()
-	if err := checkText(r); err != nil {
+	if err := reqtext.Check(r); err != nil {
 		s.fail(w, r, q, err)
 		return
 	}
@@ -271,7 +272,7 @@ func (s *Server) checkPost(w http.ResponseWriter, r *http.Request, q *request) e
 		return xiuhua.Errorf(xiuhua.EForbidden, "the form has expired or did not come from this site: reload the page and try again",
 			"表单已过期或来源不明，请刷新页面后重试")
 	}
-	return checkText(r)
+	return reqtext.Check(r)
 }
 
 func formError(err error) error {
