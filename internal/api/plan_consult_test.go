@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -134,6 +135,9 @@ func TestPlanProjectAreaPhotosAndConsultationOverHTTP(t *testing.T) {
 			t.Errorf("poll %v", poll)
 		}
 		var n int
+		if _, err := db.SealAudit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.R.QueryRow(db.Q(`SELECT COUNT(*) FROM audit_log WHERE kind = 'plan.suggestion.moderate'`)).Scan(&n); err != nil || n != 3 {
 			t.Errorf("moderation audit entries %d (%v)", n, err)
 		}

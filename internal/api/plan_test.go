@@ -151,6 +151,9 @@ func TestPlanStatementsOverHTTP(t *testing.T) {
 		}
 		c.must(409, "jiale", "POST", sign, nil)
 		var n int
+		if _, err := db.SealAudit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.R.QueryRow(db.Q(`SELECT COUNT(*) FROM audit_log WHERE kind = 'plan.statement.sign' AND subject = ? AND actor_id = ?`),
 			fmt.Sprint(num(st["id"])), c.f.Actors["jiale"].UserID).Scan(&n); err != nil || n != 1 {
 			t.Errorf("audit entries for the signature: %d (%v)", n, err)

@@ -76,6 +76,11 @@ func Backup(ctx context.Context, db *store.DB, w io.Writer) (Manifest, error) {
 			return Manifest{}, fmt.Errorf("vacuum into: %w", err)
 		}
 	case store.Postgres:
+		// Link queued audit entries first, so that the archive's chain is
+		// as complete as the store's (entries still queued are dumped too).
+		if _, err := db.SealAudit(ctx); err != nil {
+			return Manifest{}, fmt.Errorf("link audit entries: %w", err)
+		}
 		if err := dumpPostgres(ctx, db, filepath.Join(tmp, "tables"), m.Rows); err != nil {
 			return Manifest{}, err
 		}

@@ -117,6 +117,9 @@ func TestKeyScope(t *testing.T) {
 		}
 		// Keys are credentials: making and revoking them is in the audit log.
 		var adds, revokes int
+		if _, err := db.SealAudit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		db.R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE kind = 'open311.key.add'`).Scan(&adds)
 		db.R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE kind = 'open311.key.revoke'`).Scan(&revokes)
 		if adds != 4 || revokes != 2 {

@@ -157,10 +157,10 @@ type publicationAudit struct {
 // every publication entry against its row. Problems about a row with no
 // entry carry the publication id negated as Seq. It returns how many
 // publications it checked.
-func (db *DB) verifyPublications(ctx context.Context, add func(...audit.Problem)) (int64, error) {
+func (db *DB) verifyPublications(ctx context.Context, tail int64, add func(...audit.Problem)) (int64, error) {
 	rows, err := db.R.QueryContext(ctx, `SELECT p.id, p.kind, p.period, p.scope, p.version, p.reason, p.cutoff, p.created_by, p.created_at,
 		p.body, a.payload, a.seq
-		FROM assess_publications p LEFT JOIN audit_log a ON a.kind = '`+auditPublish+`' AND a.subject = CAST(p.id AS TEXT) ORDER BY p.id`)
+		FROM assess_publications p LEFT JOIN `+auditEntries+` a ON a.kind = '`+auditPublish+`' AND a.subject = CAST(p.id AS TEXT) ORDER BY p.id`)
 	if err != nil {
 		return 0, err
 	}
@@ -196,7 +196,7 @@ func (db *DB) verifyPublications(ctx context.Context, add func(...audit.Problem)
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	orphans, err := db.R.QueryContext(ctx, `SELECT seq, subject FROM audit_log WHERE kind = '`+auditPublish+`' ORDER BY seq`)
+	orphans, err := db.R.QueryContext(ctx, db.Q(`SELECT seq, subject FROM audit_log WHERE kind = '`+auditPublish+`' AND seq <= ? ORDER BY seq`), tail)
 	if err != nil {
 		return 0, err
 	}

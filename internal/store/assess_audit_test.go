@@ -28,6 +28,9 @@ type entry struct {
 // entriesAfter returns the log entries after seq, in order, and the last seq.
 func entriesAfter(t *testing.T, db *store.DB, seq int64) ([]entry, int64) {
 	t.Helper()
+	if _, err := db.SealAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := db.R.Query(db.Q(`SELECT seq, kind, subject, actor_id, payload FROM audit_log WHERE seq > ? ORDER BY seq`), seq)
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +58,9 @@ func entriesAfter(t *testing.T, db *store.DB, seq int64) ([]entry, int64) {
 func lastSeq(t *testing.T, db *store.DB) int64 {
 	t.Helper()
 	var n int64
+	if _, err := db.SealAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.R.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_log`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}

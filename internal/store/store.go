@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,10 @@ type DB struct {
 	Dialect Dialect
 	// DataDir holds the SQLite file and the blobs.
 	DataDir string
+
+	// sealer links queued audit entries on PostgreSQL (audit.go).
+	sealer     *sealer
+	sealErrors atomic.Int64
 }
 
 // IsPostgresURL reports whether a database URL names PostgreSQL.
@@ -100,11 +105,15 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", db.Dialect, err)
 	}
+	if db.Dialect == Postgres {
+		db.startSealer()
+	}
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stopSealer()
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {
@@ -144,7 +153,11 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.wakeSealer()
+	return nil
 }
 
 // Millis converts a time to the stored Unix milliseconds; NullMillis stores
@@ -230,4 +243,10 @@ func (db *DB) stringsByID(ctx context.Context, query string, ids []int64) (map[i
 		out[id] = v
 	}
 	return out, rows.Err()
+}
+
+// isUndefinedTable reports whether err is PostgreSQL's "relation does not exist".
+func isUndefinedTable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42P01"
 }
