@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/xiuhua/xiuhua/internal/store"
 )
 
 // Kinds of reference data held in memory, as counted in ref_versions.
 const (
-	RefTerritory = "territory"
-	RefCatalog   = "catalog"
-	RefCalendar  = "calendar"
+	RefTerritory = store.RefTerritory
+	RefCatalog   = store.RefCatalog
+	RefCalendar  = store.RefCalendar
 )
 
 // refState is what version of each kind this process has loaded. Several
@@ -69,20 +71,19 @@ func (a *App) loadAll(ctx context.Context) error {
 	return nil
 }
 
-// changed is called after this process changed a kind of reference data: it
-// bumps the kind's counter, so that other processes reload it, and reloads
-// its own snapshot.
+// changed is called after this process changed a kind of reference data
+// (the change bumped the kind's counter in its own transaction, so other
+// processes reload it): it reloads its own snapshot. Should that fail, the
+// next Refresh sees the counter ahead of this process and reloads then.
 func (a *App) changed(ctx context.Context, kind string) error {
-	var v int64
-	// An upsert, so that a store restored without the row still counts.
-	if err := a.DB.W.QueryRowContext(ctx, a.DB.Q(`INSERT INTO ref_versions (kind, version) VALUES (?, 1)
-		ON CONFLICT (kind) DO UPDATE SET version = ref_versions.version + 1 RETURNING version`), kind).Scan(&v); err != nil {
-		return fmt.Errorf("bump the %s version: %w", kind, err)
+	v, err := a.DB.RefVersion(ctx, kind)
+	if err != nil {
+		return fmt.Errorf("read the %s version: %w", kind, err)
 	}
 	if err := a.reloadKind(ctx, kind); err != nil {
 		return err
 	}
-	// The reload started after the bump, so it holds version v at least.
+	// The reload started after reading v, so it holds version v at least.
 	a.ref.mu.Lock()
 	if a.ref.seen == nil {
 		a.ref.seen = map[string]int64{}

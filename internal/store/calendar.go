@@ -38,6 +38,9 @@ func (db *DB) ImportCalendar(ctx context.Context, days calendar.Schedule) error 
 				return err
 			}
 		}
+		if err := db.bumpRef(ctx, tx, RefCalendar); err != nil {
+			return err
+		}
 		return db.auditChange(ctx, tx, "calendar.import", fmt.Sprintf("%d days", len(days)), days)
 	})
 }

@@ -44,6 +44,9 @@ func (db *DB) PutCategory(ctx context.Context, c catalog.Category) error {
 		if err != nil {
 			return err
 		}
+		if err := db.bumpRef(ctx, tx, RefCatalog); err != nil {
+			return err
+		}
 		return db.auditChange(ctx, tx, "category.put", c.Code, c)
 	})
 }
@@ -61,6 +64,9 @@ func (db *DB) DeleteCategory(ctx context.Context, code string) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return xiuhua.Errorf(xiuhua.ENotFound, "no category %s", "分类 %s 不存在", code)
+		}
+		if err := db.bumpRef(ctx, tx, RefCatalog); err != nil {
+			return err
 		}
 		return db.auditChange(ctx, tx, "category.delete", code, nil)
 	})

@@ -94,6 +94,9 @@ func (db *DB) ImportAreas(ctx context.Context, areas []territory.Area) error {
 		for i, a := range sorted {
 			codes[i] = a.Code
 		}
+		if err := db.bumpRef(ctx, tx, RefTerritory); err != nil {
+			return err
+		}
 		return db.auditChange(ctx, tx, "territory.import", fmt.Sprintf("%d areas", len(sorted)),
 			map[string]any{"codes": codes, "geometry_sha256": hex.EncodeToString(sum.Sum(nil))})
 	})
