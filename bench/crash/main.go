@@ -21,29 +21,21 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the schema of a PostgreSQL run
-
+	"github.com/xiuhua/xiuhua/bench/internal/server"
 	"github.com/xiuhua/xiuhua/internal/app/apptest"
 )
 
@@ -109,8 +101,7 @@ type harness struct {
 	http   *http.Client
 
 	mu     sync.Mutex
-	srv    *exec.Cmd
-	exited chan struct{}
+	srv    *server.Server
 	acked  map[int64]int    // case id → highest acknowledged version
 	photos map[string]photo // photo id → uploader and bytes
 	res    Result
@@ -135,15 +126,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	h.data = filepath.Join(tmp, "data")
 	h.bin = cfg.Bin
 	if h.bin == "" {
-		h.bin = filepath.Join(tmp, "xiuhua")
-		out, err := exec.Command("go", "build", "-o", h.bin, "github.com/xiuhua/xiuhua/cmd/xiuhua").CombinedOutput()
-		if err != nil {
-			return h.res, fmt.Errorf("go build: %v\n%s", err, out)
+		if h.bin, err = server.Build(tmp); err != nil {
+			return h.res, err
 		}
 	}
 	if cfg.Database != "" {
 		h.res.Store = "postgres"
-		u, drop, err := freshSchema(cfg.Database)
+		u, drop, err := server.FreshSchema(cfg.Database, "crash")
 		if err != nil {
 			return h.res, err
 		}
@@ -200,37 +189,6 @@ func (h *harness) writes() int {
 	return h.res.Writes
 }
 
-// freshSchema makes a schema in the server of base and returns the URL that
-// works in it and a func dropping it.
-func freshSchema(base string) (string, func(), error) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "crash_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		return "", nil, fmt.Errorf("create schema: %w", err)
-	}
-	drop := func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
-}
-
 // xiuhua runs a subcommand on the harness's store.
 func (h *harness) xiuhua(args ...string) (string, error) {
 	args = append(args, "--data", h.data, "--database", h.dbURL)
@@ -263,12 +221,11 @@ func (h *harness) setup(tmp string) error {
 		}
 		h.tokens[u[0]] = lastLine(out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := server.FreeAddr()
 	if err != nil {
 		return err
 	}
-	h.addr = ln.Addr().String()
-	ln.Close()
+	h.addr = addr
 	if err := h.start(); err != nil {
 		return err
 	}
@@ -286,47 +243,25 @@ func (h *harness) setup(tmp string) error {
 
 // start runs the server and waits until it answers.
 func (h *harness) start() error {
-	cmd := exec.Command(h.bin, "serve", "--addr", h.addr, "--data", h.data, "--database", h.dbURL)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
+	srv, err := server.Start(server.Options{Bin: h.bin, Addr: h.addr, Data: h.data, Database: h.dbURL, Wait: 30 * time.Second})
+	if err != nil {
 		return err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
 	h.mu.Lock()
-	h.srv, h.exited = cmd, exited
+	h.srv = srv
 	h.mu.Unlock()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("the server exited at start")
-		default:
-		}
-		if resp, err := h.http.Get("http://" + h.addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return errors.New("the server did not answer /healthz within 30 s")
+	return nil
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
 func (h *harness) kill() error {
 	h.mu.Lock()
-	cmd, exited := h.srv, h.exited
+	srv := h.srv
 	h.mu.Unlock()
-	if cmd == nil {
+	if srv == nil {
 		return nil
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		return err
-	}
-	<-exited
-	return nil
+	return srv.Kill()
 }
 
 func (h *harness) stop() {

@@ -45,28 +45,20 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the schema of a PostgreSQL run
+	"github.com/xiuhua/xiuhua/bench/internal/server"
 )
 
 // Config sets a run.
@@ -168,18 +160,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer os.RemoveAll(tmp)
 	bin := cfg.Bin
 	if bin == "" {
-		bin = filepath.Join(tmp, "xiuhua")
 		fmt.Fprintln(cfg.Log, "building xiuhua …")
-		out, err := exec.Command("go", "build", "-o", bin, "github.com/xiuhua/xiuhua/cmd/xiuhua").CombinedOutput()
-		if err != nil {
-			return res, fmt.Errorf("go build: %v\n%s", err, out)
+		if bin, err = server.Build(tmp); err != nil {
+			return res, err
 		}
 	}
 	data := filepath.Join(tmp, "data")
 	dbURL := ""
 	if cfg.Database != "" {
 		res.Store = "postgres"
-		u, drop, err := freshSchema(cfg.Database)
+		u, drop, err := server.FreshSchema(cfg.Database, "soak")
 		if err != nil {
 			return res, err
 		}
@@ -195,14 +185,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Seeded, res.SeedTime = sd.Cases, sd.SeedTime
 	fmt.Fprintf(cfg.Log, "seeded %d cases in %v\n", sd.Cases, sd.SeedTime.Round(time.Millisecond))
 
-	srv, err := startServer(bin, data, dbURL, filepath.Join(tmp, "server.log"))
+	srv, err := server.Start(server.Options{Bin: bin, Data: data, Database: dbURL, Log: filepath.Join(tmp, "server.log"), Wait: 60 * time.Second,
+		// All load comes from one address: Open311's per-client limit would refuse it.
+		Env: []string{"XIUHUA_OPEN311_RATE=0", "XIUHUA_PORTAL_RATE=0"}})
 	if err != nil {
 		return res, err
 	}
-	defer srv.stop()
-	l, err := newLoad(ctx, cfg, sd, "http://"+srv.addr, rng)
+	defer srv.Stop()
+	l, err := newLoad(ctx, cfg, sd, "http://"+srv.Addr, rng)
 	if err != nil {
-		return res, fmt.Errorf("%w\nserver log:\n%s", err, srv.logTail())
+		return res, fmt.Errorf("%w\nserver log:\n%s", err, srv.LogTail())
 	}
 
 	// RSS every cfg.Sample while the load runs, and once at its end.
@@ -210,7 +202,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var samples []RSSSample
 	var smu sync.Mutex
 	begin := time.Now()
-	pid := srv.cmd.Process.Pid
+	pid := srv.Cmd.Process.Pid
 	lastAt, lastSrv, lastGen := time.Now(), cpuTime(pid), cpuTime(os.Getpid())
 	sample := func() {
 		rss, err := vmRSS(pid)
@@ -248,7 +240,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}()
-	fmt.Fprintf(cfg.Log, "load: %.0f requests/s for %v on %s\n", cfg.Rate, cfg.Duration, srv.addr)
+	fmt.Fprintf(cfg.Log, "load: %.0f requests/s for %v on %s\n", cfg.Rate, cfg.Duration, srv.Addr)
 	l.run(ctx, cfg.Rate, cfg.Duration)
 	res.Elapsed = time.Since(begin)
 	stopSampling()
@@ -256,85 +248,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	sample()
 	res.RSS = samples
 	select {
-	case <-srv.exited:
-		return res, fmt.Errorf("the server exited during the load\nserver log:\n%s", srv.logTail())
+	case <-srv.Exited:
+		return res, fmt.Errorf("the server exited during the load\nserver log:\n%s", srv.LogTail())
 	default:
 	}
 	res.Kinds, res.Overall, res.Errors = l.stats()
 	return res, nil
-}
-
-// server is the xiuhua subprocess.
-type server struct {
-	cmd    *exec.Cmd
-	addr   string
-	log    string
-	exited chan struct{}
-}
-
-func startServer(bin, data, dbURL, logFile string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	lf, err := os.Create(logFile)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--database", dbURL)
-	// All load comes from one address: Open311's per-client limit would refuse it.
-	cmd.Env = append(os.Environ(), "XIUHUA_OPEN311_RATE=0", "XIUHUA_PORTAL_RATE=0")
-	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
-		lf.Close()
-		return nil, err
-	}
-	s := &server{cmd: cmd, addr: addr, log: logFile, exited: make(chan struct{})}
-	go func() { cmd.Wait(); lf.Close(); close(s.exited) }()
-	c := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return nil, fmt.Errorf("the server exited at start:\n%s", s.logTail())
-		default:
-		}
-		if resp, err := c.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, errors.New("the server did not answer /healthz within 60 s")
-}
-
-// stop asks the server to shut down, and kills it after 20 s.
-func (s *server) stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
-
-func (s *server) logTail() string {
-	b, _ := os.ReadFile(s.log)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
 }
 
 // vmRSS reads a process's resident set size from /proc.
@@ -374,37 +293,6 @@ func cpuTime(pid int) time.Duration {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	s, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(u+s) * 10 * time.Millisecond
-}
-
-// freshSchema makes a schema in the server of base and returns the URL that
-// works in it and a func dropping it.
-func freshSchema(base string) (string, func(), error) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "soak_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		return "", nil, fmt.Errorf("create schema: %w", err)
-	}
-	drop := func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
 
 // Markdown is the report.

@@ -37,34 +37,34 @@ func TestBrowserProject(t *testing.T) {
 		}
 		ph := newPhone(t, e.srv.URL)
 		prefix := string(db.Dialect)
-		ph.do(chromedp.Navigate(ph.base + "/public/"))
-		ph.waitFor("the menu", `document.getElementById('nav-projects')`)
-		ph.do(chromedp.Click(chromedp.ID("nav-projects")))
-		ph.waitFor("the list", `document.querySelector('#projects .project-card a')`)
-		ph.do(chromedp.Click(chromedp.CSS(`#projects .project-card a`)))
-		ph.waitFor("the area on the map", `document.querySelector('#project-map[data-ready="1"] path.leaflet-interactive')`)
-		if w := ph.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		ph.Do(chromedp.Navigate(ph.base + "/public/"))
+		ph.WaitFor("the menu", `document.getElementById('nav-projects')`)
+		ph.Do(chromedp.Click(chromedp.ID("nav-projects")))
+		ph.WaitFor("the list", `document.querySelector('#projects .project-card a')`)
+		ph.Do(chromedp.Click(chromedp.CSS(`#projects .project-card a`)))
+		ph.WaitFor("the area on the map", `document.querySelector('#project-map[data-ready="1"] path.leaflet-interactive')`)
+		if w := ph.Eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 			t.Errorf("the page is %s px wide on a 390 px phone", w)
 		}
-		ph.waitFor("the photo", `document.querySelector('.photos-after img') && document.querySelector('.photos-after img').naturalWidth > 0`)
-		ph.shot(prefix + "-project")
-		ph.do(
+		ph.WaitFor("the photo", `document.querySelector('.photos-after img') && document.querySelector('.photos-after img').naturalWidth > 0`)
+		ph.Shot(prefix + "-project")
+		ph.Do(
 			chromedp.Click(chromedp.ID("kind-suggestion")),
 			chromedp.SendKeys(chromedp.ID("body"), "建议在巷口增设非机动车停放架"),
 			chromedp.SendKeys(chromedp.ID("contact"), "13812345678"),
 			chromedp.Click(chromedp.ID("suggest-submit")),
 		)
-		ph.waitFor("the thanks", `document.getElementById('suggested-notice')`)
-		if text := ph.eval(`document.body.innerText`); strings.Contains(text, "13812345678") || strings.Contains(text, "非机动车停放架") {
+		ph.WaitFor("the thanks", `document.getElementById('suggested-notice')`)
+		if text := ph.Eval(`document.body.innerText`); strings.Contains(text, "13812345678") || strings.Contains(text, "非机动车停放架") {
 			t.Errorf("a pending suggestion or its contact is shown: %s", text)
 		}
-		ph.do(chromedp.Click(chromedp.ID("vote-basic")), chromedp.Click(chromedp.ID("vote-submit")))
-		ph.waitFor("the vote", `document.getElementById('voted-notice') && document.getElementById('poll-basic').textContent.indexOf('1（100.0%）') === 0`)
-		ph.shot(prefix + "-voted")
+		ph.Do(chromedp.Click(chromedp.ID("vote-basic")), chromedp.Click(chromedp.ID("vote-submit")))
+		ph.WaitFor("the vote", `document.getElementById('voted-notice') && document.getElementById('poll-basic').textContent.indexOf('1（100.0%）') === 0`)
+		ph.Shot(prefix + "-voted")
 		sgs, err := svc.Suggestions(ctx, leader, p.ID, plan.Pending)
 		if err != nil || len(sgs) != 1 || sgs[0].Contact != "13812345678" {
 			t.Errorf("stored suggestion %+v %v", sgs, err)
 		}
-		ph.clean()
+		ph.Clean()
 	})
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +22,7 @@ import (
 // no page may throw or break its CSP.
 func TestBrowserPlan(t *testing.T) {
 	h := newHeadless(t)
-	photoFile := filepath.Join(t.TempDir(), "site.png")
-	if err := os.WriteFile(photoFile, sitePhoto(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	photoFile := sitePhotoFile(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		e.web.IdleTimeout, e.web.MaxAge = 365*24*time.Hour, 365*24*time.Hour
@@ -41,107 +36,107 @@ func TestBrowserPlan(t *testing.T) {
 		lead := h.open(t, base, prefix, "leader", false)
 		lead.signIn("leader", "zh")
 		lead.goTo("/plan/statements")
-		lead.do(chromedp.Click(chromedp.ID("open-issue")))
-		lead.waitFor("the issue form", `document.getElementById('do-issue').offsetParent !== null`)
-		lead.do(chromedp.SetValue(chromedp.ID("s-unit"), jialeCommunity))
-		lead.eval(`document.getElementById('s-unit').dispatchEvent(new Event('change')), ''`)
+		lead.Do(chromedp.Click(chromedp.ID("open-issue")))
+		lead.WaitFor("the issue form", `document.getElementById('do-issue').offsetParent !== null`)
+		lead.Do(chromedp.SetValue(chromedp.ID("s-unit"), jialeCommunity))
+		lead.Eval(`document.getElementById('s-unit').dispatchEvent(new Event('change')), ''`)
 		// Only the chosen unit's targets are offered.
-		if got := lead.eval(`String(document.getElementById('st-` + itoa(other.ID) + `').offsetParent === null) + ' ' + String(document.getElementById('st-` + itoa(a.ID) + `').offsetParent !== null)`); got != "true true" {
+		if got := lead.Eval(`String(document.getElementById('st-` + itoa(other.ID) + `').offsetParent === null) + ' ' + String(document.getElementById('st-` + itoa(a.ID) + `').offsetParent !== null)`); got != "true true" {
 			t.Errorf("the issue form offers another unit's target (hidden, shown: %s)", got)
 		}
-		lead.do(
+		lead.Do(
 			chromedp.SendKeys(chromedp.ID("s-title"), "2026 年度精细化管理目标责任状"),
 			chromedp.Click(chromedp.ID("st-"+itoa(a.ID))),
 			chromedp.Click(chromedp.ID("st-"+itoa(b.ID))),
 		)
-		lead.shot("01-issue")
-		lead.do(chromedp.Click(chromedp.ID("do-issue")))
+		lead.Shot("01-issue")
+		lead.Do(chromedp.Click(chromedp.ID("do-issue")))
 		lead.flash("已下达责任状")
-		if got := lead.eval(`document.getElementById('signature').innerText.trim()`); got != "待签署" {
+		if got := lead.Eval(`document.getElementById('signature').innerText.trim()`); got != "待签署" {
 			t.Errorf("signature before signing: %q", got)
 		}
-		if got := lead.eval(`String(document.querySelectorAll('#statement-targets tbody tr').length)`); got != "2" {
+		if got := lead.Eval(`String(document.querySelectorAll('#statement-targets tbody tr').length)`); got != "2" {
 			t.Errorf("%s targets in the statement, want 2", got)
 		}
-		stURL := lead.eval(`location.pathname`)
-		lead.shot("02-issued")
-		lead.clean()
+		stURL := lead.Eval(`location.pathname`)
+		lead.Shot("02-issued")
+		lead.Clean()
 
 		// 家乐花园 signs it: not without ticking the confirmation.
 		jl := h.open(t, base, prefix, "jiale", false)
 		jl.signIn("jiale", "zh")
 		jl.goTo("/plan/statements")
-		jl.do(chromedp.Click(chromedp.CSS(`#statements a[href="` + stURL + `"]`)))
-		jl.waitFor("the sign form", `document.getElementById('sign-form')`)
-		jl.do(chromedp.Click(chromedp.ID("do-sign")))
+		jl.Do(chromedp.Click(chromedp.CSS(`#statements a[href="` + stURL + `"]`)))
+		jl.WaitFor("the sign form", `document.getElementById('sign-form')`)
+		jl.Do(chromedp.Click(chromedp.ID("do-sign")))
 		time.Sleep(300 * time.Millisecond)
-		if got := jl.eval(`String(!!document.getElementById('sign-form') && !document.getElementById('sign-confirm').checkValidity())`); got != "true" {
+		if got := jl.Eval(`String(!!document.getElementById('sign-form') && !document.getElementById('sign-confirm').checkValidity())`); got != "true" {
 			t.Errorf("the statement was signed without the confirmation (%s)", got)
 		}
-		jl.shot("03-sign")
-		jl.do(chromedp.Click(chromedp.ID("sign-confirm")), chromedp.Click(chromedp.ID("do-sign")))
+		jl.Shot("03-sign")
+		jl.Do(chromedp.Click(chromedp.ID("sign-confirm")), chromedp.Click(chromedp.ID("do-sign")))
 		jl.flash("已签署责任状")
-		if got := jl.eval(`document.getElementById('signature').innerText.trim()`); !strings.HasSuffix(got, "于 2026-11-25 10:00 签署") {
+		if got := jl.Eval(`document.getElementById('signature').innerText.trim()`); !strings.HasSuffix(got, "于 2026-11-25 10:00 签署") {
 			t.Errorf("signature after signing: %q", got)
 		}
-		if jl.eval(`String(!!document.getElementById('sign-form'))`) != "false" {
+		if jl.Eval(`String(!!document.getElementById('sign-form'))`) != "false" {
 			t.Error("the sign form is still offered after signing")
 		}
-		jl.shot("04-signed")
+		jl.Shot("04-signed")
 		jl.goTo(stURL + "/print")
-		jl.waitFor("the printable statement", `document.getElementById('print-statement') && document.getElementById('do-print').offsetParent !== null`)
-		if got := jl.eval(`document.getElementById('print-signer').innerText.trim()`); got == "" || got == "（待签署）" {
+		jl.WaitFor("the printable statement", `document.getElementById('print-statement') && document.getElementById('do-print').offsetParent !== null`)
+		if got := jl.Eval(`document.getElementById('print-signer').innerText.trim()`); got == "" || got == "（待签署）" {
 			t.Errorf("print page signer %q", got)
 		}
-		jl.shot("05-print")
+		jl.Shot("05-print")
 
 		// 家乐花园 reports progress with a photo and reads the history chart.
 		e.advance(10 * 24 * time.Hour)
 		jl.goTo("/plan/targets/" + itoa(a.ID))
-		jl.do(
+		jl.Do(
 			chromedp.SendKeys(chromedp.ID("r-value"), "91.5"),
 			chromedp.SendKeys(chromedp.ID("r-note"), "主次干道保洁提升"),
 			chromedp.SetUploadFiles(chromedp.ID("r-photos"), []string{photoFile}),
 		)
-		jl.waitFor("the photo preview", `document.querySelector('#r-preview img')`)
-		jl.do(chromedp.Click(chromedp.ID("save-report")))
+		jl.WaitFor("the photo preview", `document.querySelector('#r-preview img')`)
+		jl.Do(chromedp.Click(chromedp.ID("save-report")))
 		jl.flash("已填报进展")
-		jl.waitFor("the chart", `document.querySelector('#target-chart canvas')`)
-		if got := jl.eval(`document.getElementById('t-value').innerText.trim()`); got != "91.5%" {
+		jl.WaitFor("the chart", `document.querySelector('#target-chart canvas')`)
+		if got := jl.Eval(`document.getElementById('t-value').innerText.trim()`); got != "91.5%" {
 			t.Errorf("value after the report: %q", got)
 		}
 		// (91.5 − 85)/(98 − 85) = 50 %.
-		if got := jl.eval(`document.getElementById('t-progress').innerText.trim()`); got != "50%" {
+		if got := jl.Eval(`document.getElementById('t-progress').innerText.trim()`); got != "50%" {
 			t.Errorf("progress after the report: %q", got)
 		}
-		jl.waitFor("the evidence photo", `document.querySelector('#reports img') && document.querySelector('#reports img').naturalWidth > 0`)
+		jl.WaitFor("the evidence photo", `document.querySelector('#reports img') && document.querySelector('#reports img').naturalWidth > 0`)
 		time.Sleep(500 * time.Millisecond) // the chart's animation
-		jl.shot("06-target")
-		jl.clean()
+		jl.Shot("06-target")
+		jl.Clean()
 
 		// The leader follows the project: 施工 reached, money spent.
 		lead.goTo("/plan/projects")
-		if got := lead.eval(`document.getElementById('kpi-late').innerText + ' ' + document.getElementById('kpi-spent').innerText`); got != "2 200,000" {
+		if got := lead.Eval(`document.getElementById('kpi-late').innerText + ' ' + document.getElementById('kpi-spent').innerText`); got != "2 200,000" {
 			t.Errorf("portfolio before: %q", got)
 		}
-		lead.shot("07-portfolio")
-		lead.do(chromedp.Click(chromedp.CSS(`#projects a[href="/plan/projects/` + itoa(p1.ID) + `"]`)))
-		lead.waitFor("the project form", `document.getElementById('project-form')`)
-		if got := lead.eval(`document.getElementById('step-1').dataset.state`); got != "late" {
+		lead.Shot("07-portfolio")
+		lead.Do(chromedp.Click(chromedp.CSS(`#projects a[href="/plan/projects/` + itoa(p1.ID) + `"]`)))
+		lead.WaitFor("the project form", `document.getElementById('project-form')`)
+		if got := lead.Eval(`document.getElementById('step-1').dataset.state`); got != "late" {
 			t.Errorf("施工 before: %q", got)
 		}
-		lead.do(
+		lead.Do(
 			chromedp.SetValue(chromedp.ID("actual-1"), "2026-10-31"),
 			chromedp.SetValue(chromedp.ID("u-spent"), "550000"),
 			chromedp.SetValue(chromedp.ID("achieved-0"), "90"),
 		)
-		lead.shot("08-project-form")
-		lead.do(chromedp.Click(chromedp.ID("save-project")))
+		lead.Shot("08-project-form")
+		lead.Do(chromedp.Click(chromedp.ID("save-project")))
 		lead.flash("已更新项目进展")
-		if got := lead.eval(`document.getElementById('step-1').dataset.state + ' ' + document.getElementById('p-spent').innerText`); got != "done 550,000" {
+		if got := lead.Eval(`document.getElementById('step-1').dataset.state + ' ' + document.getElementById('p-spent').innerText`); got != "done 550,000" {
 			t.Errorf("施工 after: %q", got)
 		}
-		lead.shot("09-project")
+		lead.Shot("09-project")
 		// A citizen's suggestion on the published project, approved by the leader.
 		ctx := context.Background()
 		if _, err := e.web.planService().SetConsultation(ctx, e.f.Actors["leader"], p1.ID, plan.ConsultInput{Public: true, Consult: true}); err != nil {
@@ -152,23 +147,23 @@ func TestBrowserPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		lead.goTo("/plan/projects/" + itoa(p1.ID) + "#consult")
-		lead.do(chromedp.Click(chromedp.ID("approve-" + itoa(sg.ID))))
+		lead.Do(chromedp.Click(chromedp.ID("approve-" + itoa(sg.ID))))
 		lead.flash("已审核意见")
-		if got := lead.eval(`document.querySelector('#sg-` + itoa(sg.ID) + ` .sg-state').innerText + ' ' + document.getElementById('pending-count').innerText`); got != "已采纳公开 0 条待审核" {
+		if got := lead.Eval(`document.querySelector('#sg-` + itoa(sg.ID) + ` .sg-state').innerText + ' ' + document.getElementById('pending-count').innerText`); got != "已采纳公开 0 条待审核" {
 			t.Errorf("after approving: %q", got)
 		}
-		lead.shot("09b-consult")
-		lead.do(chromedp.Click(chromedp.CSS(`nav.tabs a[href="/plan/projects"]`)))
-		lead.waitFor("the portfolio", `document.getElementById('kpi-late')`)
-		if got := lead.eval(`document.getElementById('kpi-late').innerText + ' ' + document.getElementById('kpi-spent').innerText + ' ' + document.getElementById('kpi-share').innerText`); got != "1 550,000 36.67%" {
+		lead.Shot("09b-consult")
+		lead.Do(chromedp.Click(chromedp.CSS(`nav.tabs a[href="/plan/projects"]`)))
+		lead.WaitFor("the portfolio", `document.getElementById('kpi-late')`)
+		if got := lead.Eval(`document.getElementById('kpi-late').innerText + ' ' + document.getElementById('kpi-spent').innerText + ' ' + document.getElementById('kpi-share').innerText`); got != "1 550,000 36.67%" {
 			t.Errorf("portfolio after: %q", got)
 		}
-		lead.shot("10-portfolio")
+		lead.Shot("10-portfolio")
 		// A new project with its area drawn by three clicks on the map.
 		lead.goTo("/plan/projects")
-		lead.do(chromedp.Click(chromedp.ID("open-create-project")))
-		lead.waitFor("the drawing map", `document.querySelector('#n-area-map.leaflet-container') && document.getElementById('n-area-map').offsetHeight > 100`)
-		lead.do(
+		lead.Do(chromedp.Click(chromedp.ID("open-create-project")))
+		lead.WaitFor("the drawing map", `document.querySelector('#n-area-map.leaflet-container') && document.getElementById('n-area-map').offsetHeight > 100`)
+		lead.Do(
 			chromedp.SendKeys(chromedp.ID("n-name"), "南苑新村城中村整治"),
 			chromedp.SetValue(chromedp.ID("n-kind"), "urban_village"),
 			chromedp.SetValue(chromedp.ID("n-territory"), "320213022003"),
@@ -176,51 +171,51 @@ func TestBrowserPlan(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("n-milestones"), "拆违 2027-02-28\n"),
 			chromedp.ScrollIntoView(chromedp.ID("n-area-map")),
 		)
-		rect, err := chromedp.Run(lead.ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('n-area-map').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+		rect, err := chromedp.Run(lead.Ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('n-area-map').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range [][2]float64{{0.3, 0.3}, {0.7, 0.3}, {0.5, 0.7}} {
-			lead.do(chromedp.MouseClickXY(rect[0]+rect[2]*f[0], rect[1]+rect[3]*f[1]))
+			lead.Do(chromedp.MouseClickXY(rect[0]+rect[2]*f[0], rect[1]+rect[3]*f[1]))
 		}
-		lead.waitFor("the drawn polygon", `document.getElementById('n-area').value.indexOf('"Polygon"') > 0 && document.querySelector('#n-area-map path.leaflet-interactive')`)
-		if got := lead.eval(`String(JSON.parse(document.getElementById('n-area').value).coordinates[0].length)`); got != "4" {
+		lead.WaitFor("the drawn polygon", `document.getElementById('n-area').value.indexOf('"Polygon"') > 0 && document.querySelector('#n-area-map path.leaflet-interactive')`)
+		if got := lead.Eval(`String(JSON.parse(document.getElementById('n-area').value).coordinates[0].length)`); got != "4" {
 			t.Errorf("the drawn ring has %s positions, want 4 (3 corners, closed)", got)
 		}
-		lead.shot("10b-draw")
-		lead.do(chromedp.Click(chromedp.ID("save-new-project")))
+		lead.Shot("10b-draw")
+		lead.Do(chromedp.Click(chromedp.ID("save-new-project")))
 		lead.flash("已创建项目")
-		lead.waitFor("the new project's area", `document.querySelector('#project-map path.leaflet-interactive')`)
-		if got := lead.eval(`document.querySelector('main h1').innerText`); !strings.Contains(got, "南苑新村城中村整治") {
+		lead.WaitFor("the new project's area", `document.querySelector('#project-map path.leaflet-interactive')`)
+		if got := lead.Eval(`document.querySelector('main h1').innerText`); !strings.Contains(got, "南苑新村城中村整治") {
 			t.Errorf("new project heading %q", got)
 		}
-		lead.shot("10c-new-project")
+		lead.Shot("10c-new-project")
 
 		// 金星路's area on the map.
 		lead.goTo("/plan/projects/" + itoa(p2.ID))
-		lead.waitFor("the area drawn", `document.querySelector('#project-map path.leaflet-interactive')`)
-		lead.shot("11-project-map")
+		lead.WaitFor("the area drawn", `document.querySelector('#project-map path.leaflet-interactive')`)
+		lead.Shot("11-project-map")
 		lead.goTo("/plan/targets")
-		lead.shot("12-targets")
-		lead.clean()
+		lead.Shot("12-targets")
+		lead.Clean()
 
 		// The same pages in English.
 		en := h.open(t, base, prefix, "leader-en", false)
 		en.signIn("leader", "en")
 		en.goTo("/plan/targets")
-		if got := en.eval(`document.querySelector('main h1').innerText`); got != "Target task books 2026" {
+		if got := en.Eval(`document.querySelector('main h1').innerText`); got != "Target task books 2026" {
 			t.Errorf("English heading %q", got)
 		}
-		en.shot("13-targets-en")
+		en.Shot("13-targets-en")
 		en.goTo(stURL)
-		if got := en.eval(`document.getElementById('signature').innerText.trim()`); !strings.HasPrefix(got, "signed by ") || !strings.HasSuffix(got, "at 2026-11-25 10:00") {
+		if got := en.Eval(`document.getElementById('signature').innerText.trim()`); !strings.HasPrefix(got, "signed by ") || !strings.HasSuffix(got, "at 2026-11-25 10:00") {
 			t.Errorf("English signature %q", got)
 		}
 		en.goTo("/plan/projects/" + itoa(p1.ID))
-		if got := en.eval(`document.getElementById('p-stage').innerText + ' / ' + document.getElementById('step-1').querySelector('.step-tag').innerText`); got != "In progress / done" {
+		if got := en.Eval(`document.getElementById('p-stage').innerText + ' / ' + document.getElementById('step-1').querySelector('.step-tag').innerText`); got != "In progress / done" {
 			t.Errorf("English project: %q", got)
 		}
-		en.shot("14-project-en")
-		en.clean()
+		en.Shot("14-project-en")
+		en.Clean()
 	})
 }
