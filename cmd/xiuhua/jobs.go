@@ -13,7 +13,7 @@ import (
 // cmdJobs lists the latest runs of the background jobs, on whichever
 // instance they ran (internal/cluster): when, where, how long, what came of it.
 func cmdJobs(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("jobs", "jobs [--job optimize|overdue|scoring] [--limit N]", stdout)
+	fs := newFlags("jobs", "jobs [--job optimize|overdue|scoring|vacuum] [--limit N]", stdout)
 	var sf storeFlags
 	sf.register(fs)
 	job := fs.String("job", "", "only this job")

@@ -268,6 +268,9 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	for _, p := range probs {
 		log.Warn("background jobs: ignoring a setting, its default stays", "problem", p)
 	}
+	if on, err := a.DB.Autovacuum(ctx); err == nil && !on {
+		log.Warn("PostgreSQL runs without autovacuum: xiuhua vacuums and analyzes its own tables every minute (job \"vacuum\"); turn autovacuum on for production")
+	}
 	jobMetrics := cluster.NewMetrics(a.DB)
 	jobs := cluster.New(a, log, opts, jobMetrics)
 	srv := &http.Server{Handler: handler(a, log, jobMetrics), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
@@ -297,6 +300,11 @@ func serve(ctx context.Context, a *app.App, addr string, log *slog.Logger, ready
 	select {
 	case <-jobsDone:
 	case <-sctx.Done():
+	}
+	// Console imports still running get what is left of the grace period,
+	// then are cancelled and record that they were interrupted.
+	if !a.Drain(sctx, 5*time.Second) {
+		log.Warn("background work interrupted by the shutdown", "left", a.Running())
 	}
 	return err
 }

@@ -47,6 +47,22 @@ func New(a *app.App, log *slog.Logger) *Server {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	s.actions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xiuhua_case_actions_total", Help: "Case actions that succeeded, by action (report included)."}, []string{"action"})
 	s.reg.MustRegister(s.reqs, s.latency, s.actions, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	// The audit chain's backlog (PostgreSQL; always 0 on SQLite): a queue
+	// that grows, or failures that count up, mean entries are kept but not
+	// linked, and verification will link them late.
+	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xiuhua_audit_queued_entries",
+		Help: "Audit entries committed but not yet linked into the hash chain."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		q, err := a.DB.AuditQueue(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(q)
+	}), prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "xiuhua_audit_seal_failures_total",
+		Help: "Attempts by this instance to link queued audit entries that failed."}, func() float64 {
+		return float64(a.DB.AuditSealFailures())
+	}))
 
 	// Public: health, metrics and the API description carry no ledger data.
 	s.mux.HandleFunc("GET /healthz", s.healthz)

@@ -167,8 +167,17 @@ type caseJSON struct {
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 	ClosedAt       *time.Time        `json:"closed_at"`
+	Approx         *approxJSON       `json:"location_approximate"` // null when the position came from coordinates
 	Actions        []casework.Action `json:"actions"`
 	Events         []casework.Event  `json:"events,omitempty"`
+}
+
+// approxJSON says that a case's position was located from its address, to
+// a point inside the area the address names: approximate, to check on site.
+type approxJSON struct {
+	AreaCode string `json:"area_code"`
+	// AreaName is "" if the area is no longer in the territory.
+	AreaName string `json:"area_name"`
 }
 
 func (s *Server) caseOut(c casework.Case, a auth.Actor, now time.Time) caseJSON {
@@ -200,6 +209,10 @@ func (s *Server) caseOut(c casework.Case, a auth.Actor, now time.Time) caseJSON 
 	}
 	if !c.ClosedAt.IsZero() {
 		out.ClosedAt = &c.ClosedAt
+	}
+	if c.ApproxArea != "" {
+		r := ref(c.ApproxArea)
+		out.Approx = &approxJSON{AreaCode: r.Code, AreaName: r.Name}
 	}
 	return out
 }
@@ -293,6 +306,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a auth.Actor)
 			return err
 		}
 		f.Overdue = &b
+	}
+	if q.Get("approx") != "" {
+		b, err := boolParam(r, "approx")
+		if err != nil {
+			return err
+		}
+		f.Approx = &b
 	}
 	if f.Source != "" && !f.Source.Valid() {
 		return xiuhua.Errorf(xiuhua.EInvalid, "unknown source %q", "未知来源 %q", f.Source)

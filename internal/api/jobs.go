@@ -24,9 +24,9 @@ func (s *Server) listJobRuns(w http.ResponseWriter, r *http.Request, a auth.Acto
 	q := r.URL.Query()
 	job := q.Get("job")
 	switch job {
-	case "", cluster.JobOptimize, cluster.JobOverdue, cluster.JobScoring:
+	case "", cluster.JobOptimize, cluster.JobOverdue, cluster.JobScoring, cluster.JobVacuum:
 	default:
-		return xiuhua.Errorf(xiuhua.EInvalid, "query parameter job must be optimize, overdue or scoring", "查询参数 job 须为 optimize、overdue 或 scoring")
+		return xiuhua.Errorf(xiuhua.EInvalid, "query parameter job must be optimize, overdue, scoring or vacuum", "查询参数 job 须为 optimize、overdue、scoring 或 vacuum")
 	}
 	limit := 20
 	if v := q.Get("limit"); v != "" {

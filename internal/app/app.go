@@ -41,6 +41,8 @@ type App struct {
 	ref   refState // versions of the snapshots, for other instances' changes (refresh.go)
 
 	gaz atomic.Pointer[gazetteer.Gazetteer] // the index's area names, built on demand (gazetteer.go)
+
+	bg background // work outliving its request, drained at shutdown (background.go)
 }
 
 // New opens the installation on a migrated store: it seeds the catalogue on

@@ -367,7 +367,7 @@ func (a *App) Unmerge(ctx context.Context, actor auth.Actor, dupID int64) (casew
 	}
 	lat, lon := dup.Lat, dup.Lon
 	restored, err := a.Cases.Report(ctx, actor, casework.ReportInput{Category: dup.Category, Description: dup.Description,
-		Lat: &lat, Lon: &lon, Source: dup.Source, Urgency: dup.Urgency, Address: dup.Address, Attachments: photos})
+		Lat: &lat, Lon: &lon, Source: dup.Source, Urgency: dup.Urgency, Address: dup.Address, Attachments: photos, ApproxArea: dup.ApproxArea})
 	if err != nil {
 		return casework.Case{}, err
 	}

@@ -55,9 +55,9 @@ func (a *App) ImportHotline(ctx context.Context, actor auth.Actor, r io.Reader, 
 	}
 	// Orders with an address but no coordinates go to the community the
 	// address names (an approximate point, noted on the case).
-	orders, rowErrs = hotline.LocateAddresses(orders, rowErrs, func(addr string) (float64, float64, string, error) {
+	orders, rowErrs = hotline.LocateAddresses(orders, rowErrs, func(addr string) (hotline.Placed, error) {
 		fix, err := a.LocateAddress(addr)
-		return fix.Lon, fix.Lat, fix.Note, err
+		return hotline.Placed{Lon: fix.Lon, Lat: fix.Lat, Area: fix.Area.Code, Note: fix.Note}, err
 	})
 	m, err := a.HotlineMapping(ctx)
 	if err != nil {

@@ -112,6 +112,14 @@ type Case struct {
 	ReporterID                        int64
 	// ExternalRef names the case in the system it came from ("" for none).
 	ExternalRef string
+	// ApproxArea is the code of the area (a community, or a grid) the
+	// report's address was matched to when it gave no coordinates (12345
+	// hotline orders, Open311 address_string): Lon and Lat are then a point
+	// inside that area standing for the place, approximate, for the
+	// dispatcher to check on site. "" when the position came from
+	// coordinates (and on cases reported before this field existed, which
+	// have only the note in their description).
+	ApproxArea string
 	// Unit is the code of the unit it was last dispatched to ("" before dispatch or after a return).
 	Unit string
 	// Deadline is the handling deadline in force (zero when none).

@@ -51,7 +51,10 @@ type Filter struct {
 	Source    Source
 	// Overdue selects cases being handled past their deadline at Now.
 	Overdue *bool
-	Now     time.Time
+	// Approx selects cases whose position was located from the address
+	// (true) or came from coordinates (false); nil for all.
+	Approx *bool
+	Now    time.Time
 	// Before is the cursor: only ids below it (lists run newest first).
 	Before int64
 	Limit  int
@@ -82,6 +85,11 @@ type ReportInput struct {
 	// hotline work order); a second report with the same ref is refused, which
 	// makes imports idempotent.
 	ExternalRef string `json:"-"`
+	// ApproxArea is set by the doors that place a report by its address
+	// (hotline import, Open311): the code of the area the address was
+	// matched to, Lat and Lon being a point inside it (see Case.ApproxArea).
+	// Never taken from a client's JSON.
+	ApproxArea string `json:"-"`
 }
 
 // Report puts a new problem in the ledger in state reported.
@@ -161,6 +169,9 @@ func (s *Service) prepare(ctx context.Context, actor auth.Actor, in ReportInput)
 	if len(in.Attachments) > 20 {
 		probs = append(probs, "at most 20 attachments / 最多20个附件")
 	}
+	if len(in.ApproxArea) > 40 {
+		probs = append(probs, "approximate area code is at most 40 bytes / 近似定位区域编码不超过40字节")
+	}
 	if len(in.ExternalRef) > 100 {
 		probs = append(probs, "external reference is at most 100 bytes / 外部编号不超过100字节")
 	}
@@ -187,7 +198,7 @@ func (s *Service) prepare(ctx context.Context, actor auth.Actor, in ReportInput)
 	now := s.Now()
 	c := Case{State: Reported, Version: 1, Category: cat.Code, Description: in.Description, Address: in.Address,
 		Lon: *in.Lon, Lat: *in.Lat, Grid: loc.Grid.Code, Community: loc.Community.Code, Street: loc.Street.Code, District: loc.District.Code,
-		Source: in.Source, Urgency: in.Urgency, ReporterID: actor.UserID, ExternalRef: in.ExternalRef, CreatedAt: now, UpdatedAt: now}
+		Source: in.Source, Urgency: in.Urgency, ReporterID: actor.UserID, ExternalRef: in.ExternalRef, ApproxArea: strings.TrimSpace(in.ApproxArea), CreatedAt: now, UpdatedAt: now}
 	ev := Event{Seq: 1, Action: Report, To: Reported, ActorID: actor.UserID, ActorName: actor.Username, ActorUnit: actor.Unit,
 		At: now, Note: in.Description, Attachments: in.Attachments}
 	return c, ev, nil

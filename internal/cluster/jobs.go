@@ -20,7 +20,11 @@ const (
 	JobOptimize = "optimize"
 	JobOverdue  = "overdue"
 	JobScoring  = "scoring"
+	JobVacuum   = "vacuum"
 )
+
+// Jobs names every job, in the order they are listed.
+var Jobs = []string{JobOptimize, JobOverdue, JobScoring, JobVacuum}
 
 // Options are the knobs of an instance's background work, read from the
 // environment by OptionsFromEnv.
@@ -56,12 +60,33 @@ func OptionsFromEnv(getenv func(string) string) (Options, []string) {
 }
 
 // New builds the runner of a serving instance with the standard jobs: the
-// planner statistics every hour, the overdue scan every OverdueEvery, and the
-// scoring of the month just ended.
+// planner statistics every hour, the overdue scan every OverdueEvery, the
+// scoring of the month just ended, and on PostgreSQL the vacuum job (which
+// works only when the server's autovacuum is off).
 func New(a *app.App, log *slog.Logger, o Options, m *Metrics) *Runner {
+	jobs := []Job{OptimizeJob(a.DB), OverdueJob(a.DB, o.OverdueEvery), ScoringJob(a)}
+	if a.DB.Dialect == store.Postgres {
+		jobs = append(jobs, VacuumJob(a.DB))
+	}
 	return &Runner{DB: a.DB, Log: log, ID: o.Instance, Lease: o.Lease, Tick: o.Tick, MinRun: o.MinRun,
-		Refresh: a.Refresh, RefreshEvery: o.RefreshEvery, Metrics: m,
-		Jobs: []Job{OptimizeJob(a.DB), OverdueJob(a.DB, o.OverdueEvery), ScoringJob(a)}}
+		Refresh: a.Refresh, RefreshEvery: o.RefreshEvery, Metrics: m, Jobs: jobs}
+}
+
+// VacuumJob keeps xiuhua's PostgreSQL tables vacuumed and analyzed every
+// minute when the server runs without autovacuum (store.DB.Maintain); with
+// autovacuum on, each run only notes that.
+func VacuumJob(db *store.DB) Job {
+	const layout = "2006-01-02T15:04"
+	return Job{Name: JobVacuum,
+		Period: func(now time.Time) string { return now.UTC().Format(layout) },
+		Run: func(ctx context.Context, _ string, _ int64) (string, error) {
+			m, err := db.Maintain(ctx)
+			if err != nil {
+				return "", err
+			}
+			b, _ := json.Marshal(m)
+			return string(b), nil
+		}}
 }
 
 // KeepRuns is how long the record of a job run is kept.

@@ -63,7 +63,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	// The last finished run of each job: a backwards walk of the (job, id)
 	// index, however long the history.
-	for _, job := range []string{JobOptimize, JobOverdue, JobScoring} {
+	for _, job := range Jobs {
 		var at int64
 		if err := m.db.R.QueryRowContext(ctx, m.db.Q(`SELECT finished_at FROM cluster_job_runs WHERE job = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`), job).Scan(&at); err == nil {
 			ch <- prometheus.MustNewConstMetric(m.lastDesc, prometheus.GaugeValue, float64(at)/1000, job)

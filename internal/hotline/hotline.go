@@ -40,6 +40,11 @@ type Order struct {
 	// LocateAddresses places it.
 	Lon, Lat *float64
 	Urgent   bool
+	// Area is the code of the area (community or grid) LocateAddresses
+	// matched the address to: the position is a point inside it,
+	// approximate ("" for an order with coordinates). It becomes the case's
+	// ApproxArea.
+	Area string
 	// Note is added to the case's description: it says that the position
 	// was found from the address and is approximate.
 	Note string
@@ -188,10 +193,19 @@ func Parse(r io.Reader) ([]Order, []RowError, error) {
 	return orders, errs, nil
 }
 
-// AddressLocator places an address without coordinates: a point and a note
-// saying how approximate it is, or an error (with English and Chinese text)
-// saying why the address is not precise enough.
-type AddressLocator func(address string) (lon, lat float64, note string, err error)
+// Placed is where an AddressLocator put an address: a point inside the
+// area the address names, that area's code, and a note saying how
+// approximate the point is.
+type Placed struct {
+	Lon, Lat float64
+	Area     string
+	Note     string
+}
+
+// AddressLocator places an address without coordinates, or answers an error
+// (with English and Chinese text) saying why the address is not precise
+// enough.
+type AddressLocator func(address string) (Placed, error)
 
 // LocateAddresses places the orders that give an address but no
 // coordinates. Those it cannot place leave orders and join the row errors,
@@ -204,7 +218,7 @@ func LocateAddresses(orders []Order, rowErrs []RowError, locate AddressLocator) 
 			kept = append(kept, o)
 			continue
 		}
-		lon, lat, note, err := locate(o.Address)
+		p, err := locate(o.Address)
 		if err != nil {
 			e := xiuhua.AsError(err)
 			rowErrs = append(rowErrs, RowError{Row: o.Row, OrderNo: o.No,
@@ -212,7 +226,7 @@ func LocateAddresses(orders []Order, rowErrs []RowError, locate AddressLocator) 
 			added = true
 			continue
 		}
-		o.Lon, o.Lat, o.Note = &lon, &lat, note
+		o.Lon, o.Lat, o.Area, o.Note = &p.Lon, &p.Lat, p.Area, p.Note
 		kept = append(kept, o)
 	}
 	if added {
@@ -289,6 +303,11 @@ func Import(ctx context.Context, svc *casework.Service, led Ledger, actor auth.A
 		rep.Errors = append(rep.Errors, RowError{Row: o.Row, OrderNo: o.No, Message: e.Message, MessageZh: e.MessageZh})
 	}
 	for start := 0; start < len(orders); start += batchSize {
+		// A stopped server ends an import between batches: what is
+		// imported stays, and importing again skips it.
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
 		batch := orders[start:min(start+batchSize, len(orders))]
 		refs := make([]string, len(batch))
 		for i, o := range batch {
@@ -327,7 +346,7 @@ func Import(ctx context.Context, svc *casework.Service, led Ledger, actor auth.A
 				desc += "\n" + o.Note
 			}
 			ins = append(ins, casework.ReportInput{Category: code, Description: desc, Lon: o.Lon, Lat: o.Lat, Address: o.Address,
-				Source: casework.SourceHotline, Urgency: urg, ExternalRef: Ref(o.No)})
+				Source: casework.SourceHotline, Urgency: urg, ExternalRef: Ref(o.No), ApproxArea: o.Area})
 			kept = append(kept, o)
 		}
 		if dryRun {

@@ -87,17 +87,18 @@ func TestLocateAddresses(t *testing.T) {
 	}
 	var asked []string
 	// A locator that knows 清扬路5号 only.
-	orders, errs = LocateAddresses(orders, errs, func(addr string) (float64, float64, string, error) {
+	orders, errs = LocateAddresses(orders, errs, func(addr string) (Placed, error) {
 		asked = append(asked, addr)
 		if addr == "清扬路5号" {
-			return 120.5, 31.5, "位置按地址定位至某社区（近似）", nil
+			return Placed{Lon: 120.5, Lat: 31.5, Area: "320213022010", Note: "位置按地址定位至某社区（近似）"}, nil
 		}
-		return 0, 0, "", xiuhua.Errorf(xiuhua.EUnprocessable, "the address matched X only", "地址仅匹配到X")
+		return Placed{}, xiuhua.Errorf(xiuhua.EUnprocessable, "the address matched X only", "地址仅匹配到X")
 	})
 	if len(asked) != 2 || asked[0] != "清扬路5号" || asked[1] != "清扬路7号" {
 		t.Errorf("asked %q", asked)
 	}
-	if len(orders) != 3 || orders[2].No != "GD003" || *orders[2].Lon != 120.5 || *orders[2].Lat != 31.5 || orders[2].Note == "" {
+	if len(orders) != 3 || orders[2].No != "GD003" || *orders[2].Lon != 120.5 || *orders[2].Lat != 31.5 || orders[2].Note == "" ||
+		orders[2].Area != "320213022010" || orders[0].Area != "" || orders[1].Area != "" {
 		t.Fatalf("orders %+v", orders)
 	}
 	// GD005 (row 9) joins the errors in row order, with the locator's reason.

@@ -81,7 +81,8 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, f format) e
 		cat = c
 	}
 	var lat, lon float64
-	var located string // the note of a position found from address_string
+	var located string    // the note of a position found from address_string
+	var approxArea string // and the code of the area it was matched to
 	switch {
 	case latS == "" && lonS == "" && addr != "":
 		// No geocoding service: the address must name a community of the
@@ -90,7 +91,7 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, f format) e
 			e := xiuhua.AsError(err)
 			probs = append(probs, "no lat and long, and "+e.Message+" / 未提供 lat 和 long，且"+e.MessageZh)
 		} else {
-			lat, lon, located = fix.Lat, fix.Lon, fix.Note
+			lat, lon, located, approxArea = fix.Lat, fix.Lon, fix.Note, fix.Area.Code
 		}
 	case latS == "" && lonS == "" && addrID != "":
 		probs = append(probs, "lat and long are required with address_id: xiuhua cannot resolve address_id (an address_string naming the community is placed approximately) / "+
@@ -186,7 +187,7 @@ func (s *Server) postRequest(w http.ResponseWriter, r *http.Request, f format) e
 		text += "\n" + located
 	}
 	c, err := s.App.Cases.Report(ctx, k.Actor(), casework.ReportInput{Category: cat.Code, Description: text, Lat: &lat, Lon: &lon,
-		Source: casework.SourceCitizen, Urgency: urgency, Address: addr, Attachments: photos})
+		Source: casework.SourceCitizen, Urgency: urgency, Address: addr, Attachments: photos, ApproxArea: approxArea})
 	if err != nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request, q *request) error 
 		}
 		lat, lon := c.Lat, c.Lon
 		nc, err := s.App.Cases.Report(ctx, actor, casework.ReportInput{Category: c.Category, Description: text, Lat: &lat, Lon: &lon,
-			Source: casework.SourceCitizen, Urgency: c.Urgency, Address: c.Address})
+			Source: casework.SourceCitizen, Urgency: c.Urgency, Address: c.Address, ApproxArea: c.ApproxArea})
 		if err == nil {
 			err = s.App.LinkCases(ctx, actor, c.ID, nc.ID, app.LinkReopen)
 			if err == nil {

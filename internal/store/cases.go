@@ -15,17 +15,17 @@ import (
 
 const caseCols = `id, state, version, category, description, address, lon, lat, grid, community, street, district,
 	source, urgency, reporter_id, unit_code, deadline, rework_count, extension_hours, suspended_from, remaining_ms,
-	handler_id, handled_at, created_at, updated_at, closed_at, external_ref`
+	handler_id, handled_at, created_at, updated_at, closed_at, external_ref, approx_area`
 
 func scanCase(s interface{ Scan(...any) error }) (casework.Case, error) {
 	var c casework.Case
 	var reporter, handler, deadline, handledAt, closedAt sql.NullInt64
-	var unit, ext sql.NullString
+	var unit, ext, approx sql.NullString
 	var created, updated, remaining int64
 	err := s.Scan(&c.ID, &c.State, &c.Version, &c.Category, &c.Description, &c.Address, &c.Lon, &c.Lat,
 		&c.Grid, &c.Community, &c.Street, &c.District, &c.Source, &c.Urgency, &reporter, &unit, &deadline,
-		&c.ReworkCount, &c.ExtensionHours, &c.SuspendedFrom, &remaining, &handler, &handledAt, &created, &updated, &closedAt, &ext)
-	c.ExternalRef = ext.String
+		&c.ReworkCount, &c.ExtensionHours, &c.SuspendedFrom, &remaining, &handler, &handledAt, &created, &updated, &closedAt, &ext, &approx)
+	c.ExternalRef, c.ApproxArea = ext.String, approx.String
 	c.ReporterID, c.HandlerID, c.Unit = reporter.Int64, handler.Int64, unit.String
 	c.Deadline, c.HandledAt, c.ClosedAt = fromMS(deadline), fromMS(handledAt), fromMS(closedAt)
 	c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
@@ -52,8 +52,8 @@ func (db *DB) CreateCases(ctx context.Context, cs []*casework.Case, evs []*casew
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO cases (state, version, category, description, address, lon, lat,
 			grid, community, street, district, source, urgency, reporter_id, unit_code, deadline, rework_count, extension_hours,
-			suspended_from, remaining_ms, handler_id, handled_at, created_at, updated_at, closed_at, external_ref)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+			suspended_from, remaining_ms, handler_id, handled_at, created_at, updated_at, closed_at, external_ref, approx_area)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (db *DB) CreateCases(ctx context.Context, cs []*casework.Case, evs []*casew
 				string(c.State), c.Version, c.Category, c.Description, c.Address, c.Lon, c.Lat, c.Grid, c.Community, c.Street, c.District,
 				string(c.Source), string(c.Urgency), nullID(c.ReporterID), nullStr(c.Unit), nullMS(c.Deadline), c.ReworkCount,
 				c.ExtensionHours, string(c.SuspendedFrom), c.Remaining.Milliseconds(), nullID(c.HandlerID), nullMS(c.HandledAt),
-				ms(c.CreatedAt), ms(c.UpdatedAt), nullMS(c.ClosedAt), nullStr(c.ExternalRef)).Scan(&c.ID)
+				ms(c.CreatedAt), ms(c.UpdatedAt), nullMS(c.ClosedAt), nullStr(c.ExternalRef), nullStr(c.ApproxArea)).Scan(&c.ID)
 			if isUnique(err) {
 				return xiuhua.Errorf(xiuhua.EConflict, "%s was already reported", "%s 已经上报过", c.ExternalRef)
 			}
@@ -245,7 +245,7 @@ func territoryColumn(code string) string {
 // Cases lists cases matching f, newest first, with the desk's filters.
 func (db *DB) Cases(ctx context.Context, f casework.Filter) ([]casework.Case, error) {
 	where, args := deskWhere(DeskFilter{Territory: f.Territory, States: f.States, Category: f.Category, Unit: f.Unit,
-		Source: f.Source, Overdue: f.Overdue, Now: f.Now}, true, true)
+		Source: f.Source, Overdue: f.Overdue, Approx: f.Approx, Now: f.Now}, true, true)
 	if f.Before > 0 {
 		if where == "" {
 			where = " WHERE id < ?"

@@ -74,6 +74,14 @@ func HotlineJobDied() *xiuhua.Error {
 		"导入已中断：执行导入的服务器实例已停止响应，导入未完成。此前已导入的工单会保留；重新导入同一文件是安全的，已导入的工单会按工单编号跳过")
 }
 
+// HotlineJobInterrupted is why a job failed when its server was stopped
+// (a restart or a deployment) before the import finished.
+func HotlineJobInterrupted() *xiuhua.Error {
+	return xiuhua.Errorf(xiuhua.EConflict,
+		"the import stopped: the server was stopped (restarted or updated) before the import finished. Orders imported before are kept; importing the same file again is safe, as orders already imported are skipped by their order number",
+		"导入已中断：导入完成前服务器已停止（重启或升级）。此前已导入的工单会保留；重新导入同一文件是安全的，已导入的工单会按工单编号跳过")
+}
+
 // stale applies the lease to a job read at now: a queued or running job not
 // renewed within HotlineJobLease reads as failed, its instance having died.
 func (j *HotlineJob) stale(now time.Time) {

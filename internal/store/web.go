@@ -216,7 +216,10 @@ type DeskFilter struct {
 	Reporter int64
 	// Overdue selects cases being handled past their deadline at Now (nil for all).
 	Overdue *bool
-	Now     time.Time
+	// Approx selects cases whose position was located from the address
+	// (true: approx_area set) or came from coordinates (false); nil for all.
+	Approx *bool
+	Now    time.Time
 	// From and To bound the report time: From ≤ created_at < To (zero for open).
 	From, To time.Time
 	// Box keeps the cases inside minLon, minLat, maxLon, maxLat (nil for all).
@@ -278,6 +281,13 @@ func deskWhere(f DeskFilter, withState, withOverdue bool) (string, []any) {
 		}
 		args = append(args, ms(f.Now))
 	}
+	if f.Approx != nil {
+		if *f.Approx {
+			where = append(where, "approx_area IS NOT NULL")
+		} else {
+			where = append(where, "approx_area IS NULL")
+		}
+	}
 	if f.Box != nil {
 		where = append(where, "lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?")
 		args = append(args, f.Box[0], f.Box[1], f.Box[2], f.Box[3])
@@ -335,7 +345,15 @@ func (db *DB) DeskCount(ctx context.Context, f DeskFilter) (int, error) {
 // overdue conditions, and how many of them are overdue at f.Now: the
 // numbers on the desk's tabs, in one pass over the matching cases.
 func (db *DB) DeskCounts(ctx context.Context, f DeskFilter) (map[casework.State]int, int, error) {
-	where, args := deskWhere(f, false, false)
+	return db.DeskCountsIn(ctx, f, nil)
+}
+
+// DeskCountsIn is DeskCounts over the given states only (all when none):
+// counting the open states alone reads the index entries of open cases,
+// not the territory's whole history.
+func (db *DB) DeskCountsIn(ctx context.Context, f DeskFilter, states []casework.State) (map[casework.State]int, int, error) {
+	f.States = states
+	where, args := deskWhere(f, len(states) > 0, false)
 	args = append([]any{ms(f.Now)}, args...)
 	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT state, COUNT(*), SUM(CASE WHEN state = 'dispatched' AND deadline < ? THEN 1 ELSE 0 END)
 		FROM cases`+where+` GROUP BY state`), args...)

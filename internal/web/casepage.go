@@ -72,6 +72,9 @@ type caseView struct {
 	ExtPend   bool
 	Lat, Lon  string
 	MaxPhotos int
+	// Approx names the area the address was matched to when the position
+	// was located from it (approximate); "" when it came from coordinates.
+	Approx string
 	// Citizen is what citizens added after reporting (市民补充), for the command centre.
 	Citizen []citizenRow
 }
@@ -153,6 +156,12 @@ func (s *Server) caseView(ctx context.Context, q *request, c casework.Case, evs 
 	for _, code := range []string{c.District, c.Street, c.Community, c.Grid} {
 		if ar, ok := ix.Area(code); ok {
 			v.Place = append(v.Place, territory.Ref{Code: code, Name: ar.Name})
+		}
+	}
+	if c.ApproxArea != "" {
+		v.Approx = c.ApproxArea
+		if ar, ok := ix.Area(c.ApproxArea); ok {
+			v.Approx = ar.Name
 		}
 	}
 	units, err := s.App.Units(ctx, a)
@@ -285,6 +294,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, q *request) error {
 	in, err := s.actionInput(r, q, action)
 	if err == nil {
 		_, err = s.App.Cases.Act(r.Context(), q.actor, id, action, in)
+	}
+	if err == nil && (action == casework.Close || action == casework.Reject) {
+		s.ended.forget() // the desk shows this closure at once
 	}
 	if err != nil {
 		if code := xiuhua.ErrorCode(err); code == xiuhua.EInternal || code == xiuhua.ENotFound {

@@ -21,7 +21,9 @@ import (
 type deskForm struct {
 	State, Category, Territory, Source, From, To, Sort string
 	Overdue, Mine                                      bool
-	Page, Size                                         int
+	// Approx keeps the cases whose position was located from the address.
+	Approx     bool
+	Page, Size int
 }
 
 // openStates are the states still needing work.
@@ -63,6 +65,13 @@ func parseDesk(q url.Values, a auth.Actor, ix *territory.Index, cat func(string)
 	}
 	if f.Source != "" && !casework.Source(f.Source).Valid() {
 		bad("unknown source", "未知来源")
+	}
+	switch q.Get("approx") {
+	case "", "0", "false":
+	case "1", "true", "on":
+		f.Approx = true
+	default:
+		bad("the approximate-position filter must be 1 or empty", "近似位置筛选须为 1 或留空")
 	}
 	if _, ok := store.DeskSorts[f.Sort]; f.Sort != "" && !ok {
 		bad("unknown sort order", "未知排序方式")
@@ -121,6 +130,10 @@ func (f deskForm) filter(a auth.Actor, now time.Time) (store.DeskFilter, error) 
 		over := true
 		df.Overdue = &over
 	}
+	if f.Approx {
+		approx := true
+		df.Approx = &approx
+	}
 	if f.From != "" {
 		df.From, _ = time.ParseInLocation("2006-01-02", f.From, shanghai)
 	}
@@ -141,7 +154,7 @@ func (s *Server) deskCases(ctx context.Context, a auth.Actor, f deskForm, now ti
 	if err != nil {
 		return nil, nil, 0, 0, df, err
 	}
-	counts, overdue, err := s.App.DB.DeskCounts(ctx, df)
+	counts, overdue, err := s.deskCounts(ctx, df, now)
 	if err != nil {
 		return nil, nil, 0, 0, df, err
 	}
@@ -184,12 +197,14 @@ type caseRow struct {
 	Left        string
 	Rework      int
 	Distance    string
+	// Approx: the position was located from the address (approximate).
+	Approx bool
 }
 
 func (s *Server) row(c casework.Case, now time.Time, lang string, units map[string]string) caseRow {
 	r := caseRow{ID: c.ID, Code: c.Code(), State: c.State, Category: c.Category, Description: c.Description, Address: c.Address,
 		Community: c.Community, Grid: c.Grid, Source: c.Source, Urgent: c.Urgency == catalog.Urgent, Created: c.CreatedAt,
-		Unit: c.Unit, Deadline: c.Deadline, Rework: c.ReworkCount}
+		Unit: c.Unit, Deadline: c.Deadline, Rework: c.ReworkCount, Approx: c.ApproxArea != ""}
 	if n, ok := units[c.Unit]; ok {
 		r.Unit = n
 	}

@@ -181,7 +181,7 @@ func (s *Server) hotlineUpload(w http.ResponseWriter, r *http.Request, q *reques
 		return s.renderHotline(w, r, q, status(err))
 	}
 	actor := q.actor
-	go s.runImport(j, actor, data)
+	s.App.Go(func(ctx context.Context) { s.runImport(ctx, j, actor, data) })
 	http.Redirect(w, r, "/hotline/jobs/"+j.ID, http.StatusSeeOther)
 	return nil
 }
@@ -213,17 +213,21 @@ func uploadedCSV(r *http.Request) ([]byte, string, error) {
 }
 
 // runImport runs a job to its end, renewing its heartbeat meanwhile. It
-// outlives the request that started it.
-func (s *Server) runImport(j store.HotlineJob, actor auth.Actor, data []byte) {
-	ctx, stop := context.WithCancel(context.Background())
+// outlives the request that started it; when the server stops, ctx ends
+// (app.Drain) and the job records at once that it was interrupted.
+func (s *Server) runImport(ctx context.Context, j store.HotlineJob, actor auth.Actor, data []byte) {
+	bctx, stop := context.WithCancel(ctx)
 	beating := make(chan struct{})
 	go func() {
 		defer close(beating)
-		s.beatJob(ctx, j)
+		s.beatJob(bctx, j)
 	}()
-	rep, err := s.importJob(j, actor, data)
+	rep, err := s.importJob(ctx, j, actor, data)
 	stop()
 	<-beating
+	if err != nil && ctx.Err() != nil {
+		err = store.HotlineJobInterrupted()
+	}
 	if err != nil && xiuhua.ErrorCode(err) == xiuhua.EInternal {
 		s.Log.Error("hotline import failed", "job", j.ID, "err", err)
 	}
@@ -231,7 +235,7 @@ func (s *Server) runImport(j store.HotlineJob, actor auth.Actor, data []byte) {
 }
 
 // importJob runs the import itself, writing its progress to the job.
-func (s *Server) importJob(j store.HotlineJob, actor auth.Actor, data []byte) (rep hotline.Report, err error) {
+func (s *Server) importJob(ctx context.Context, j store.HotlineJob, actor auth.Actor, data []byte) (rep hotline.Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.Log.Error("hotline import panic", "job", j.ID, "panic", p)
@@ -245,7 +249,7 @@ func (s *Server) importJob(j store.HotlineJob, actor auth.Actor, data []byte) (r
 			s.Log.Warn("hotline import progress", "job", j.ID, "err", err)
 		}
 	}
-	return s.App.ImportHotline(context.Background(), actor, bytes.NewReader(data), j.DryRun, progress)
+	return s.App.ImportHotline(ctx, actor, bytes.NewReader(data), j.DryRun, progress)
 }
 
 // beatJob renews a running job's heartbeat every store.HotlineJobBeat

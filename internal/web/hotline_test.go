@@ -250,3 +250,67 @@ func TestHotlineProgress(t *testing.T) {
 		}
 	})
 }
+
+// TestHotlineInterruptedByShutdown: a server stopping mid-import (app.Drain
+// past its grace period) cancels the import between batches and the job
+// reads as failed at once, saying why and that importing again is safe;
+// importing the same file again imports the rest and skips what was kept.
+func TestHotlineInterruptedByShutdown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		const rows = 20000
+		var b strings.Builder
+		b.WriteString("工单编号,诉求类别,问题描述,经度,纬度\n")
+		for i := 1; i <= rows; i++ {
+			fmt.Fprintf(&b, "S%05d,违章停车,第%d单,120.22,31.52\n", i, i)
+		}
+		disp := e.client()
+		disp.login("dispatcher")
+		p := disp.upload(b.String(), false)
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("upload: %d %s", p.status, alert(p.body))
+		}
+		job := p.location()
+		status := func() hotlineStatus {
+			var st hotlineStatus
+			s := disp.get(job + "/status.json")
+			if err := json.Unmarshal([]byte(s.body), &st); err != nil {
+				t.Fatalf("status: %d %s", s.status, s.body)
+			}
+			return st
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for st := status(); st.Done == 0; st = status() {
+			if st.State != "running" && st.State != "queued" {
+				t.Fatalf("ended before the shutdown: %+v", st)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no progress: %+v", st)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		ended, cancel := context.WithCancel(context.Background())
+		cancel()
+		if e.f.App.Drain(ended, 20*time.Second) {
+			t.Fatal("the import finished before the shutdown: make the file larger")
+		}
+		if n := e.f.App.Running(); n != 0 {
+			t.Fatalf("%d tasks still running after the grace period", n)
+		}
+		st := status()
+		if st.State != "failed" || !strings.Contains(st.Error, "服务器已停止") || !strings.Contains(st.Error, "重新导入同一文件是安全的") {
+			t.Fatalf("interrupted job: %+v", st)
+		}
+		var kept int
+		if err := db.R.QueryRow(`SELECT COUNT(*) FROM cases WHERE external_ref LIKE '12345:S%'`).Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if kept == 0 || kept >= rows {
+			t.Fatalf("%d of %d orders kept after the interruption", kept, rows)
+		}
+		_, st = disp.awaitJob(disp.upload(b.String(), false))
+		if st.State != "done" || st.Imported != rows-kept || st.Skipped != kept {
+			t.Errorf("re-import: %+v (kept %d)", st, kept)
+		}
+	})
+}

@@ -55,7 +55,8 @@ type Server struct {
 	// hashing bounds how many password hashes run at once: each takes
 	// 19 MiB, and a burst of sign-ins must not exhaust memory.
 	hashing chan struct{}
-	dash    dashCache // the dashboard's figures, a few seconds old at most (dashcache.go)
+	dash    dashCache   // the dashboard's figures, a few seconds old at most (dashcache.go)
+	ended   endedCounts // the desk's counts of ended cases, 30 s old at most (deskcounts.go)
 }
 
 // Session lifetimes and lockout rules.
