@@ -13,15 +13,20 @@ import (
 // connection of the read pool and reuses it). PostgreSQL needs none of
 // this: pgx keeps its own cache of prepared statements.
 
-// stmtKey names a prepared statement: the pool and the statement's text.
-type stmtKey struct {
-	pool *sql.DB
-	q    string
+// stmts holds the statements readRow prepared, by text. The set of texts
+// is fixed by the code, so it stays small; Close closes them with the store.
+type stmts struct {
+	m sync.Map // string → *sql.Stmt
 }
 
-// prepared holds the statements readRow prepared, by pool and text. The
-// set of texts is fixed by the code, so it stays small.
-var prepared sync.Map // stmtKey → *sql.Stmt
+// close closes every statement prepared so far.
+func (s *stmts) close() {
+	s.m.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		s.m.Delete(k)
+		return true
+	})
+}
 
 // readRow is db.R.QueryRowContext(ctx, db.Q(q), args...) through a cached
 // prepared statement on SQLite.
@@ -29,8 +34,7 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if db.Dialect != SQLite {
 		return db.R.QueryRowContext(ctx, db.Q(q), args...)
 	}
-	k := stmtKey{db.R, q}
-	if st, ok := prepared.Load(k); ok {
+	if st, ok := db.stmts.m.Load(q); ok {
 		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
 	}
 	// Prepared outside the request's context: the statement outlives it.
@@ -39,7 +43,7 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 		// The query itself reports the error, as it would have.
 		return db.R.QueryRowContext(ctx, q, args...)
 	}
-	if old, loaded := prepared.LoadOrStore(k, st); loaded {
+	if old, loaded := db.stmts.m.LoadOrStore(q, st); loaded {
 		st.Close()
 		st = old.(*sql.Stmt)
 	}

@@ -43,6 +43,8 @@ type DB struct {
 	// DataDir holds the SQLite file and the blobs.
 	DataDir string
 
+	// stmts are readRow's prepared statements on SQLite (stmtcache.go).
+	stmts stmts
 	// sealer links queued audit entries on PostgreSQL (audit.go).
 	sealer     *sealer
 	sealErrors atomic.Int64
@@ -114,6 +116,7 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stopSealer()
+	db.stmts.close()
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {

@@ -90,8 +90,18 @@ func TestMapData(t *testing.T) {
 			t.Errorf("dispatcher-jx's cases: %v", fc.prop("id"))
 		}
 		_, fc = jx.geojson("/map/cases.json?" + all)
-		if p := fc.Features[0].Properties; p["state_name"] != "处置中" || p["overdue"] != false || p["category"] != "暴露垃圾" || string(fc.Features[0].Geometry.Coordinates) != "[120.35,31.55]" {
+		if p := fc.Features[0].Properties; p["state_name"] != "处置中" || p["overdue"] != false || p["category"] != "暴露垃圾" || p["approx"] != false || string(fc.Features[0].Geometry.Coordinates) != "[120.35,31.55]" {
 			t.Errorf("case feature %v %s", p, fc.Features[0].Geometry.Coordinates)
+		}
+		// A position located from an address is marked as such.
+		if _, err := db.W.Exec(db.Q(`UPDATE cases SET approx_area = community WHERE id = ?`), c3.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, fc := jx.geojson("/map/cases.json?" + all); fc.Features[0].Properties["approx"] != true {
+			t.Errorf("approximate case feature %v", fc.Features[0].Properties)
+		}
+		if p := d.get("/map"); !strings.Contains(p.body, `data-t-approx="位置按地址定位，为近似位置，请现场核实"`) || !strings.Contains(p.body, "近似位置（按地址定位）") {
+			t.Error("map page lacks the approximate position's legend and popup text")
 		}
 		if _, fc := d.geojson("/map/cases.json?bbox=120.30,31.50,120.40,31.60"); !sameList(fc.prop("id"), sortedIDs(c3)) {
 			t.Errorf("cases in the east: %v", fc.prop("id"))

@@ -203,7 +203,7 @@ func (s *Server) mapCases(w http.ResponseWriter, r *http.Request, q *request) er
 		}
 		f.Properties = geojson.Properties{"id": c.ID, "code": c.Code(), "state": string(c.State),
 			"state_name": translate(q.lang, "state."+string(c.State)), "overdue": c.Overdue(now), "category": name,
-			"description": c.Description}
+			"description": c.Description, "approx": c.ApproxArea != ""}
 		fc.Append(f)
 	}
 	return writeGeoJSON(w, fc)

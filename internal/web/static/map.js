@@ -60,6 +60,12 @@
     const desc = document.createElement('div');
     desc.textContent = p.description;
     box.append(a, b, cat, desc);
+    if (p.approx) {
+      const note = document.createElement('div');
+      note.className = 'approx-note';
+      note.textContent = d.tApprox;
+      box.append(note);
+    }
     return box;
   }
 
@@ -82,9 +88,12 @@
         const p = f.properties;
         const c = f.geometry.coordinates;
         const colour = p.overdue ? '#c62828' : (colours[p.state] || '#455a64');
+        // A position located from an address is only near the place: a
+        // dashed brown ring says so.
         L.circleMarker([c[1], c[0]], {
-          radius: p.overdue ? 7 : 6, color: p.overdue ? '#7f0000' : '#ffffff', weight: p.overdue ? 2 : 1,
-          fillColor: colour, fillOpacity: 0.9, overdue: p.overdue,
+          radius: p.overdue ? 7 : 6, fillColor: colour, fillOpacity: 0.9, overdue: p.overdue,
+          color: p.overdue ? '#7f0000' : (p.approx ? '#7a4a00' : '#ffffff'),
+          weight: p.overdue || p.approx ? 2 : 1, dashArray: p.approx ? '3 2' : null,
         }).bindPopup(popup(p)).addTo(dots);
       });
       // For people and tests: what the map shows now.
