@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +8,7 @@ import (
 
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/app/apptest"
+	"github.com/xiuhua/xiuhua/internal/store/pgtest"
 	"github.com/xiuhua/xiuhua/internal/store/storetest"
 )
 
@@ -22,32 +19,7 @@ func freshDatabase(t *testing.T, pg bool) string {
 	if !pg {
 		return ""
 	}
-	base := os.Getenv(storetest.EnvPostgres)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.URL(t)
 }
 
 // TestBackupRestoreCommands backs up a folder with the commands, restores

@@ -2,54 +2,16 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/internal/audit"
+	"github.com/xiuhua/xiuhua/internal/store/pgtest"
 )
-
-// pgSchemaURL makes a fresh schema on the test PostgreSQL and returns a URL
-// that opens it (storetest cannot be imported from inside the package).
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("XIUHUA_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("XIUHUA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func openAt(t *testing.T, u string) *DB {
 	t.Helper()
@@ -70,7 +32,7 @@ func openAt(t *testing.T, u string) *DB {
 // hole, and verifies; then that entries a crashed process left queued are
 // linked by the next process's sealer without anyone writing.
 func TestAuditSealing(t *testing.T) {
-	u := pgSchemaURL(t)
+	u := pgtest.URL(t)
 	a, b := openAt(t, u), openAt(t, u)
 	ctx := context.Background()
 	errRollback := errors.New("roll back")

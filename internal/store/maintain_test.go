@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/xiuhua/xiuhua/internal/store/pgtest"
 )
 
 // TestMaintainRules: autovacuum's thresholds with its defaults.
@@ -31,7 +33,7 @@ func TestMaintainRules(t *testing.T) {
 // they were), the queue of linked audit entries among them; Maintain
 // follows the server's setting: nothing when autovacuum runs.
 func TestMaintainPostgres(t *testing.T) {
-	db := openAt(t, pgSchemaURL(t))
+	db := openAt(t, pgtest.URL(t))
 	ctx := context.Background()
 	for i := 0; i < 300; i++ {
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -168,6 +169,15 @@ func (db *DB) ModerateSuggestion(ctx context.Context, id int64, state, reason st
 func (db *DB) AddVote(ctx context.Context, project int64, voter, ip, rating string, at, since time.Time) (bool, error) {
 	ok := false
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		// Votes from one address on one project take turns, so that two
+		// browsers behind it voting at once cannot both pass the check
+		// below (SQLite's one writer already serialises them).
+		if db.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+				fmt.Sprintf("plan_vote:%d:%s", project, ip)); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM plan_votes WHERE project_id = ? AND (voter = ? OR ip = ? AND at >= ?)`),
 			project, voter, ip, ms(since)).Scan(&n); err != nil {

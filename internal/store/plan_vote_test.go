@@ -15,7 +15,7 @@ import (
 
 // TestPlanVoteRace: one browser's votes sent at once (a double click)
 // count once, and the others are refused as votes already cast, not
-// failed as errors.
+// failed as errors; so do several browsers' behind one address.
 func TestPlanVoteRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -54,6 +54,30 @@ func TestPlanVoteRace(t *testing.T) {
 		}
 		if c, err := db.PollCounts(ctx, p.ID); err != nil || c["satisfied"] != 5 {
 			t.Fatalf("counts %v %v", c, err)
+		}
+		// Browsers behind one address voting at once: one counts.
+		var wg sync.WaitGroup
+		const n = 12
+		oks, errs := make([]bool, n), make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				oks[i], errs[i] = db.AddVote(ctx, p.ID, fmt.Sprintf("browser-%d", i), "ip-shared", "unsatisfied", at, at.Add(-24*time.Hour))
+			}()
+		}
+		wg.Wait()
+		counted := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("vote %d from the shared address failed: %v", i, errs[i])
+			}
+			if oks[i] {
+				counted++
+			}
+		}
+		if counted != 1 {
+			t.Fatalf("%d votes counted from one address at once, want 1", counted)
 		}
 	})
 }

@@ -5,19 +5,16 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"sync"
 	"testing"
 
 	"github.com/xiuhua/xiuhua/internal/store"
+	"github.com/xiuhua/xiuhua/internal/store/pgtest"
 )
 
 // EnvPostgres names the PostgreSQL server for tests.
-const EnvPostgres = "XIUHUA_TEST_POSTGRES_URL"
+const EnvPostgres = pgtest.Env
 
 var warnOnce sync.Once
 
@@ -44,36 +41,7 @@ func SQLite(t testing.TB) *store.DB {
 // Postgres opens a migrated store in a fresh schema of the test server.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
-	base := os.Getenv(EnvPostgres)
-	if base == "" {
-		t.Skip(EnvPostgres + " is not set")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return open(t, t.TempDir(), u.String())
+	return open(t, t.TempDir(), pgtest.URL(t))
 }
 
 func open(t testing.TB, dir, dbURL string) *store.DB {
