@@ -14,6 +14,7 @@ import (
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/calendar"
+	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // ScoreQuery names a round directly or by its period (and scheme code).
@@ -161,7 +162,7 @@ func (s *Service) scores(ctx context.Context, r Round, cutoff time.Time, scope s
 		}
 	}
 	// A management unit's tier is its parent's.
-	in.Tier = func(unit string) string { return s.ancestor(area(unit), sc.TierLevel) }
+	in.Tier = func(unit string) string { return s.tier(area(unit), sc.TierLevel) }
 	out := Score(in)
 	out.Round, out.Period, out.Territory = r.ID, r.Period, r.Territory
 	out.Cutoff = time.UnixMilli(w.End).In(calendar.Shanghai())
@@ -203,6 +204,18 @@ func (s *Service) fixedFast(cal *calendar.Calendar, x Summary, pct int) bool {
 }
 
 // ancestor is the code of the area above code at a level ("" when unknown).
+// tier is the area a unit is ranked within: its ancestor at the scheme's
+// tier level, or, for a unit above that level (a management unit made of
+// grids of several streets, whose parent is the district, when a scheme
+// ranks by street), its district, so that it is ranked with its peers
+// there instead of in a group of no area.
+func (s *Service) tier(code, level string) string {
+	if t := s.ancestor(code, level); t != "" || level == string(territory.District) {
+		return t
+	}
+	return s.ancestor(code, string(territory.District))
+}
+
 func (s *Service) ancestor(code, level string) string {
 	if s.Area == nil {
 		return ""

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/xiuhua/xiuhua/internal/territory"
 )
 
 // TestDrawPinned pins SampleAlgorithm's output: a change here means the
@@ -111,5 +113,29 @@ func TestTies(t *testing.T) {
 	// Excellence: all five ≥ 90 → 100.00 %.
 	if out.Scored != 5 || out.ExcellenceRate.String() != "100.00" {
 		t.Fatalf("%+v", out)
+	}
+}
+
+// TestTierFallsBackToDistrict: ranking by street, a unit inside a street is
+// ranked within it, and a unit whose area is the district itself (a
+// management unit spanning streets) within the district, not in a tier of
+// no area.
+func TestTierFallsBackToDistrict(t *testing.T) {
+	areas := map[string]territory.Area{
+		"320213":       {Code: "320213", Level: territory.District},
+		"320213022":    {Code: "320213022", Level: territory.Street, ParentCode: "320213"},
+		"320213022010": {Code: "320213022010", Level: territory.Community, ParentCode: "320213022"},
+	}
+	s := &Service{Area: func(c string) (territory.Area, bool) { a, ok := areas[c]; return a, ok }}
+	for _, tc := range []struct{ code, level, want string }{
+		{"320213022010", "street", "320213022"},
+		{"320213022", "street", "320213022"},
+		{"320213", "street", "320213"},
+		{"320213022010", "district", "320213"},
+		{"999", "street", ""},
+	} {
+		if got := s.tier(tc.code, tc.level); got != tc.want {
+			t.Errorf("tier(%s, %s) = %q, want %q", tc.code, tc.level, got, tc.want)
+		}
 	}
 }
