@@ -43,7 +43,7 @@ func cmdAssessNotice(ctx context.Context, args []string, stdout io.Writer) error
 	svc := a.AssessService()
 	// Whoever runs the binary on the data folder runs the installation.
 	actor := auth.Actor{Username: "cli", Role: auth.Admin}
-	n, err := notice.Load(ctx, svc, a.DB, actor, *id, api.NoticeNames(ctx, a))
+	n, err := notice.Load(ctx, svc, a.DB, actor, *id, a.CodeNames(ctx))
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/xiuhua/xiuhua"
 	"github.com/xiuhua/xiuhua/internal/app"
@@ -61,62 +58,22 @@ func UnitScopes(ctx context.Context, a *app.App) pointimport.Units {
 	}
 }
 
-// NoticeNames names territory codes by the territory tree and unit codes by
-// the organisation, for a notice.
-func NoticeNames(ctx context.Context, a *app.App) func(string) string {
-	units := map[string]string{}
-	if us, err := a.DB.Units(ctx, ""); err == nil {
-		for _, u := range us {
-			units[u.Code] = u.Name
-		}
+func (s *Server) serveNotice(w http.ResponseWriter, r *http.Request, a auth.Actor, format string) error {
+	id, err := notice.ParseID(r.PathValue("id"))
+	if err != nil {
+		return err
 	}
-	tree := a.Territory()
-	return func(code string) string {
-		if n, ok := units[code]; ok {
-			return n
-		}
-		if ar, ok := tree.Area(code); ok {
-			return ar.Name
-		}
-		return ""
+	n, err := notice.Load(r.Context(), s.assessService(), s.App.DB, a, id, s.App.CodeNames(r.Context()))
+	if err != nil {
+		return err
 	}
-}
-
-func (s *Server) loadNotice(r *http.Request, a auth.Actor) (*notice.Notice, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, xiuhua.Errorf(xiuhua.ENotFound, "no publication %s", "发布记录 %s 不存在", r.PathValue("id"))
-	}
-	return notice.Load(r.Context(), s.assessService(), s.App.DB, a, id, NoticeNames(r.Context(), s.App))
+	return n.Serve(w, format)
 }
 
 func (s *Server) assessNoticeHTML(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	n, err := s.loadNotice(r, a)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if err := n.HTML(&b); err != nil {
-		return xiuhua.Internal(err)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// A printable page: inline styles only, nothing loaded or run.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.Write(b.Bytes())
-	return nil
+	return s.serveNotice(w, r, a, notice.FormatHTML)
 }
 
 func (s *Server) assessNoticeXLSX(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	n, err := s.loadNotice(r, a)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if err := n.XLSX(&b); err != nil {
-		return xiuhua.Internal(err)
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="notice-%s-v%d.xlsx"`, n.Period, n.Version))
-	w.Write(b.Bytes())
-	return nil
+	return s.serveNotice(w, r, a, notice.FormatXLSX)
 }

@@ -33,3 +33,25 @@ func (a *App) PlanService() *plan.Service {
 	ps.UseAssessment(a.AssessService())
 	return ps
 }
+
+// CodeNames names organisation units by their names and territory codes by
+// the tree (units first: a unit's code may look like an area's), for a
+// notice or a report that prints codes people must read.
+func (a *App) CodeNames(ctx context.Context) func(string) string {
+	units := map[string]string{}
+	if us, err := a.DB.Units(ctx, ""); err == nil {
+		for _, u := range us {
+			units[u.Code] = u.Name
+		}
+	}
+	tree := a.Territory()
+	return func(code string) string {
+		if n, ok := units[code]; ok {
+			return n
+		}
+		if ar, ok := tree.Area(code); ok {
+			return ar.Name
+		}
+		return ""
+	}
+}

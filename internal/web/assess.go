@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -543,45 +542,22 @@ func (s *Server) assessMetricsPage(w http.ResponseWriter, r *http.Request, q *re
 	return nil
 }
 
-// noticeNames names unit codes by the organisation and territory codes by
-// the tree, for a notice.
-func (s *Server) noticeNames(ctx context.Context) func(string) string {
-	units := map[string]string{}
-	if us, err := s.App.DB.Units(ctx, ""); err == nil {
-		for _, u := range us {
-			units[u.Code] = u.Name
-		}
-	}
-	tree := s.App.Territory()
-	return func(code string) string {
-		if n, ok := units[code]; ok {
-			return n
-		}
-		if a, ok := tree.Area(code); ok {
-			return a.Name
-		}
-		return ""
-	}
-}
-
 // assessNotice serves a published notice (通报) to a signed-in reader, the
 // same page the API serves: notice.Load applies the publication's scope.
 func (s *Server) assessNotice(w http.ResponseWriter, r *http.Request, q *request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return xiuhua.Errorf(xiuhua.ENotFound, "no publication %s", "发布记录 %s 不存在", r.PathValue("id"))
-	}
-	n, err := notice.Load(r.Context(), s.assessService(), s.App.DB, q.actor, id, s.noticeNames(r.Context()))
+	return s.serveNotice(w, r, q, notice.FormatHTML)
+}
+
+// serveNotice loads the publication of the path for the reader
+// (notice.Load applies its scope) and serves it in format.
+func (s *Server) serveNotice(w http.ResponseWriter, r *http.Request, q *request, format string) error {
+	id, err := notice.ParseID(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	if err := n.HTML(&b); err != nil {
-		return xiuhua.Internal(err)
+	n, err := notice.Load(r.Context(), s.assessService(), s.App.DB, q.actor, id, s.App.CodeNames(r.Context()))
+	if err != nil {
+		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// A printable page with inline styles only: nothing loaded or run.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.Write(b.Bytes())
-	return nil
+	return n.Serve(w, format)
 }

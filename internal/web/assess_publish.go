@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,20 +52,5 @@ func (s *Server) assessPublish(w http.ResponseWriter, r *http.Request, q *reques
 // assessNoticeXLSX serves a published notice as a spreadsheet, under the
 // same scope rules as the HTML notice (notice.Load).
 func (s *Server) assessNoticeXLSX(w http.ResponseWriter, r *http.Request, q *request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return xiuhua.Errorf(xiuhua.ENotFound, "no publication %s", "发布记录 %s 不存在", r.PathValue("id"))
-	}
-	n, err := notice.Load(r.Context(), s.assessService(), s.App.DB, q.actor, id, s.noticeNames(r.Context()))
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if err := n.XLSX(&b); err != nil {
-		return xiuhua.Internal(err)
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="notice-%s-v%d.xlsx"`, n.Period, n.Version))
-	w.Write(b.Bytes())
-	return nil
+	return s.serveNotice(w, r, q, notice.FormatXLSX)
 }

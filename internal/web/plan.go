@@ -262,7 +262,7 @@ type targetsView struct {
 }
 
 func (s *Server) targetsView(ctx context.Context, q *request, year int, unit string, f targetForm) (targetsView, error) {
-	names := s.noticeNames(ctx)
+	names := s.App.CodeNames(ctx)
 	v := targetsView{planBase: planBase{q.lang, names}, Year: year, Unit: unit, CanCreate: canIssue(q.actor),
 		Leader: q.actor.Is(auth.Leader, auth.Admin), Form: f}
 	ts, err := s.planService().Targets(ctx, q.actor, year, unit)
@@ -437,7 +437,7 @@ func (s *Server) targetView(ctx context.Context, q *request, id int64) (targetVi
 		return targetView{}, err
 	}
 	st = bounded(st)
-	v := targetView{planBase: planBase{q.lang, s.noticeNames(ctx)}, S: st, CanReport: mayReport(q.actor, st.Target), MaxPhotos: maxPhotos}
+	v := targetView{planBase: planBase{q.lang, s.App.CodeNames(ctx)}, S: st, CanReport: mayReport(q.actor, st.Target), MaxPhotos: maxPhotos}
 	var ids []int64
 	for _, r := range st.History {
 		ids = append(ids, r.ActorID)

@@ -69,7 +69,7 @@ func (s *Server) planProjectsPage(w http.ResponseWriter, r *http.Request, q *req
 // new-project form after a refusal (nil: a blank one, closed).
 func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, q *request, terr, kind string, f *projectForm, st int) error {
 	ctx := r.Context()
-	v := projectsView{planBase: planBase{q.lang, s.noticeNames(ctx)}, Territory: terr, Kind: kind, Kinds: projectKinds,
+	v := projectsView{planBase: planBase{q.lang, s.App.CodeNames(ctx)}, Territory: terr, Kind: kind, Kinds: projectKinds,
 		CanCreate: canIssue(q.actor), Open: f != nil, Tiles: s.TileURL, Attribution: s.TileAttribution}
 	if f != nil {
 		v.Form = *f
@@ -177,7 +177,7 @@ func (s *Server) projectView(ctx context.Context, q *request, id int64) (project
 		return projectView{}, err
 	}
 	today := s.App.Cases.Now().In(shanghai).Format(time.DateOnly)
-	v := projectView{planBase: planBase{q.lang, s.noticeNames(ctx)}, P: rowOf(p), Today: today,
+	v := projectView{planBase: planBase{q.lang, s.App.CodeNames(ctx)}, P: rowOf(p), Today: today,
 		CanEdit: q.actor.Is(auth.Admin, auth.Leader) && q.actor.Covers(p.Territory),
 		Tiles:   s.TileURL, Attribution: s.TileAttribution, PhotoKinds: plan.PhotoKinds, MaxPhotos: maxPhotos}
 	if len(p.Area) > 0 {

@@ -38,7 +38,7 @@ type statementsView struct {
 
 func (s *Server) statementsView(ctx context.Context, q *request, year int, f issueForm) (statementsView, error) {
 	svc := s.planService()
-	v := statementsView{planBase: planBase{q.lang, s.noticeNames(ctx)}, Year: year, CanIssue: canIssue(q.actor), Form: f}
+	v := statementsView{planBase: planBase{q.lang, s.App.CodeNames(ctx)}, Year: year, CanIssue: canIssue(q.actor), Form: f}
 	sts, err := svc.Statements(ctx, q.actor, year)
 	if err != nil {
 		return v, err
@@ -149,7 +149,7 @@ func (s *Server) statementView(ctx context.Context, q *request, id int64) (state
 	if err != nil {
 		return statementView{}, err
 	}
-	v := statementView{planBase: planBase{q.lang, s.noticeNames(ctx)}}
+	v := statementView{planBase: planBase{q.lang, s.App.CodeNames(ctx)}}
 	found := false
 	for _, st := range sts {
 		if st.ID == id {

@@ -38,3 +38,16 @@ func TestProblemTotals(t *testing.T) {
 		t.Fatalf("%+v", n)
 	}
 }
+
+// TestParseID: only a positive whole number names a publication; anything
+// else is not found (404), as an unknown id is.
+func TestParseID(t *testing.T) {
+	if id, err := ParseID("42"); err != nil || id != 42 {
+		t.Errorf("42: %d %v", id, err)
+	}
+	for _, bad := range []string{"0", "-1", "x", "", "1e3", "99999999999999999999"} {
+		if _, err := ParseID(bad); xiuhua.ErrorCode(err) != xiuhua.ENotFound {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
