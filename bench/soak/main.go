@@ -20,7 +20,8 @@
 // with no case waiting for it reads a case instead). It reports the error
 // rate and p50/p95/p99 latency per kind of request and overall, and every
 // 10 s the server's RSS (VmRSS of the process) and the CPU the server and
-// the generator used, as Markdown.
+// the generator used (and, on PostgreSQL, every postgres process of the
+// machine), as Markdown.
 //
 // Run from the repository root:
 //
@@ -106,6 +107,10 @@ type RSSSample struct {
 	At             time.Duration
 	RSS            int64   // bytes
 	ServerCPU, Gen float64 // CPU use since the previous sample, in cores (1.0 = one core busy)
+	// DB is the CPU of every PostgreSQL process on this machine since the
+	// previous sample (cores; PostgreSQL runs only): on a shared machine
+	// the database is the third party to the two cores.
+	DB float64
 }
 
 func main() {
@@ -204,6 +209,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	begin := time.Now()
 	pid := srv.Cmd.Process.Pid
 	lastAt, lastSrv, lastGen := time.Now(), cpuTime(pid), cpuTime(os.Getpid())
+	pg := res.Store == "postgres"
+	var lastDB map[int]time.Duration
+	if pg {
+		lastDB = procsNamed("postgres")
+	}
 	sample := func() {
 		rss, err := vmRSS(pid)
 		if err != nil {
@@ -217,10 +227,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return // the end of the load, just after a sample
 		}
 		s := RSSSample{At: time.Since(begin).Round(time.Second), RSS: rss}
+		var db map[int]time.Duration
+		if pg {
+			db = procsNamed("postgres")
+		}
 		if len(samples) > 0 && wall > 0 {
 			s.ServerCPU, s.Gen = (cs-lastSrv).Seconds()/wall, (cg-lastGen).Seconds()/wall
+			s.DB = cpuSince(lastDB, db).Seconds() / wall
 		}
-		lastAt, lastSrv, lastGen = now, cs, cg
+		lastAt, lastSrv, lastGen, lastDB = now, cs, cg, db
 		samples = append(samples, s)
 	}
 	var swg sync.WaitGroup
@@ -295,6 +310,42 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
+// procsNamed is the CPU time used so far by each process of the given
+// command name, by pid.
+func procsNamed(name string) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		out[pid] = cpuTime(pid)
+	}
+	return out
+}
+
+// cpuSince is the CPU the processes of now used since before: a process in
+// both counts its growth, a new one all it used (it started meanwhile); one
+// that exited meanwhile loses its last stretch, a small undercount rather
+// than the negative figure a plain difference of sums gives.
+func cpuSince(before, now map[int]time.Duration) time.Duration {
+	var d time.Duration
+	for pid, t := range now {
+		if t >= before[pid] {
+			d += t - before[pid]
+		}
+	}
+	return d
+}
+
 // Markdown is the report.
 func (r Result) Markdown() string {
 	var b strings.Builder
@@ -318,10 +369,18 @@ func (r Result) Markdown() string {
 		row(s, false)
 	}
 	row(r.Overall, true)
-	b.WriteString("\nServer RSS (VmRSS) every sample, and the CPU used since the previous one by the server and by the load generator (cores):\n\n")
-	b.WriteString("| t | RSS MB | server CPU | generator CPU |\n|---:|---:|---:|---:|\n")
-	for _, s := range r.RSS {
-		fmt.Fprintf(&b, "| %v | %.1f | %.2f | %.2f |\n", s.At, float64(s.RSS)/(1<<20), s.ServerCPU, s.Gen)
+	if r.Store == "postgres" {
+		b.WriteString("\nServer RSS (VmRSS) every sample, and the CPU used since the previous one by the server, by the load generator and by every PostgreSQL process of the machine (cores):\n\n")
+		b.WriteString("| t | RSS MB | server CPU | generator CPU | PostgreSQL CPU |\n|---:|---:|---:|---:|---:|\n")
+		for _, s := range r.RSS {
+			fmt.Fprintf(&b, "| %v | %.1f | %.2f | %.2f | %.2f |\n", s.At, float64(s.RSS)/(1<<20), s.ServerCPU, s.Gen, s.DB)
+		}
+	} else {
+		b.WriteString("\nServer RSS (VmRSS) every sample, and the CPU used since the previous one by the server and by the load generator (cores):\n\n")
+		b.WriteString("| t | RSS MB | server CPU | generator CPU |\n|---:|---:|---:|---:|\n")
+		for _, s := range r.RSS {
+			fmt.Fprintf(&b, "| %v | %.1f | %.2f | %.2f |\n", s.At, float64(s.RSS)/(1<<20), s.ServerCPU, s.Gen)
+		}
 	}
 	if len(r.Errors) > 0 {
 		b.WriteString("\nErrors (a sample):\n\n")

@@ -55,3 +55,22 @@ func TestSoakSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessCPU: the processes of a name are found with their CPU time,
+// and the CPU since a sample counts growth and newcomers, never a negative
+// figure for a process that exited.
+func TestProcessCPU(t *testing.T) {
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Skip("no /proc here")
+	}
+	procs := procsNamed(strings.TrimSpace(string(comm)))
+	if _, ok := procs[os.Getpid()]; !ok {
+		t.Fatalf("this test's own process is not among %v", procs)
+	}
+	before := map[int]time.Duration{1: time.Second, 2: 3 * time.Second, 3: time.Second}
+	now := map[int]time.Duration{1: 3 * time.Second, 4: time.Second} // 2 and 3 exited, 4 is new
+	if got := cpuSince(before, now); got != 3*time.Second {
+		t.Errorf("cpuSince = %v, want 3s", got)
+	}
+}
