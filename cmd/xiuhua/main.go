@@ -46,7 +46,8 @@ Usage:
   xiuhua import territory FILE.geojson
   xiuhua import calendar FILE.json
   xiuhua import hotline FILE.csv --as USERNAME [--dry-run]   12345 hotline work orders
-  xiuhua audit verify                             check the tamper-evident log against the ledger
+  xiuhua audit verify [--anchor SEQ:HASH]...      check the tamper-evident log against the ledger (and kept anchors)
+  xiuhua audit head                               the log's last entry as SEQ:HASH, to keep outside the database
   xiuhua open311 key add --name NAME [--scope TERRITORY] | key revoke --name NAME | key list   Open311 client keys
   xiuhua assess metrics|score|publish --period 2026-10 [--by unit|community|street|district|inspector] [--territory CODE] [--unit CODE] [--round ID]
   xiuhua assess notice --publication ID --out FILE.html|.xlsx
@@ -115,6 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdImportHotline(ctx, rest, stdout, stderr)
 	case "audit verify":
 		return cmdAuditVerify(ctx, rest, stdout)
+	case "audit head":
+		return cmdAuditHead(ctx, rest, stdout)
 	case "open311":
 		return cmdOpen311(ctx, rest, stdout)
 	case "assess":

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,6 +97,20 @@ func TestCommands(t *testing.T) {
 	}
 	if out, err := runCmd(t, "audit", "verify"); err != nil || !strings.Contains(out, "audit log intact") {
 		t.Errorf("audit verify: %v %q", err, out)
+	}
+	head, err := runCmd(t, "audit", "head")
+	if err != nil || !regexp.MustCompile(`^\d+:[0-9a-f]{64}\n$`).MatchString(head) {
+		t.Fatalf("audit head: %v %q", err, head)
+	}
+	if out, err := runCmd(t, "audit", "verify", "--anchor", strings.TrimSpace(head)); err != nil || !strings.Contains(out, "1 anchors held") {
+		t.Errorf("verify with its anchor: %v %q", err, out)
+	}
+	wrong := strings.SplitN(head, ":", 2)[0] + ":" + strings.Repeat("0", 64)
+	if out, err := runCmd(t, "audit", "verify", "--anchor", wrong); xiuhua.ErrorCode(err) != xiuhua.EConflict || !strings.Contains(out, "no longer has its anchored hash") {
+		t.Errorf("verify with a wrong anchor: %v %q", err, out)
+	}
+	if _, err := runCmd(t, "audit", "verify", "--anchor", "12"); err == nil {
+		t.Error("a malformed anchor accepted")
 	}
 	if _, err := runCmd(t, "frobnicate"); err == nil {
 		t.Error("unknown command accepted")

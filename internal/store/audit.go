@@ -271,6 +271,20 @@ func eventPayload(caseID, eventID int64, seq int, action, from, to string, actor
 	}{caseID, eventID, seq, action, from, to, actorID, actorName, actorUnit, at, note, data, blobs})
 }
 
+// AuditHead links what is queued and returns the last entry of the log as
+// an anchor to keep outside the database (zero on an empty log).
+func (db *DB) AuditHead(ctx context.Context) (audit.Anchor, error) {
+	if _, err := db.SealAudit(ctx); err != nil {
+		return audit.Anchor{}, err
+	}
+	var a audit.Anchor
+	err := db.R.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&a.Seq, &a.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Anchor{}, nil
+	}
+	return a, err
+}
+
 // AuditReport is what VerifyAudit found.
 type AuditReport struct {
 	Entries      int64           `json:"entries"`
@@ -287,7 +301,11 @@ const maxProblems = 200
 // entry (fields and body sha256), and every case against its last event.
 // Entries are negative Seq when a problem concerns an event, a publication
 // or a case with no entry (its id, negated) rather than a log entry.
-func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
+//
+// Anchors, heads printed earlier by AuditHead and kept outside the
+// database, catch a log rewritten whole with every hash recomputed, which
+// the chain alone cannot.
+func (db *DB) VerifyAudit(ctx context.Context, anchors ...audit.Anchor) (AuditReport, error) {
 	var rep AuditReport
 	add := func(ps ...audit.Problem) {
 		for _, p := range ps {
@@ -300,6 +318,10 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	// committed before it began.
 	if _, err := db.SealAudit(ctx); err != nil {
 		return rep, fmt.Errorf("link queued audit entries: %w", err)
+	}
+	anchored := map[int64]string{}
+	for _, a := range anchors {
+		anchored[a.Seq] = ""
 	}
 	prev, want := audit.Genesis, int64(1)
 	after := int64(0)
@@ -329,10 +351,17 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		var ps []audit.Problem
 		ps, prev = audit.Chain(page, prev, want)
 		add(ps...)
+		for _, e := range page {
+			if _, ok := anchored[e.Seq]; ok {
+				anchored[e.Seq] = e.Hash
+			}
+		}
 		want = page[len(page)-1].Seq + 1
 		after = page[len(page)-1].Seq
 		rep.Entries += int64(len(page))
 	}
+
+	add(audit.CheckAnchors(anchors, anchored)...)
 
 	// Every event has its entry, with the same content; every entry of an
 	// event has its event.
