@@ -38,6 +38,9 @@ var endedStates = func() []casework.State {
 type endedCounts struct {
 	mu      sync.Mutex
 	entries map[string]endedEntry
+	// gen counts forget calls: counts computed across one are not kept,
+	// since they may predate the closure that called it.
+	gen uint64
 }
 
 type endedEntry struct {
@@ -68,6 +71,7 @@ func endedKey(f store.DeskFilter) string {
 func (c *endedCounts) forget() {
 	c.mu.Lock()
 	c.entries = nil
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -82,6 +86,7 @@ func (s *Server) deskCounts(ctx context.Context, f store.DeskFilter, now time.Ti
 	c := &s.ended
 	c.mu.Lock()
 	e, ok := c.entries[key]
+	gen := c.gen
 	c.mu.Unlock()
 	if !ok || now.Sub(e.at) >= endedTTL || now.Before(e.at) {
 		ended, _, err := s.App.DB.DeskCountsIn(ctx, f, endedStates)
@@ -90,10 +95,12 @@ func (s *Server) deskCounts(ctx context.Context, f store.DeskFilter, now time.Ti
 		}
 		e = endedEntry{at: now, counts: ended}
 		c.mu.Lock()
-		if c.entries == nil || len(c.entries) >= endedMax {
-			c.entries = map[string]endedEntry{}
+		if c.gen == gen {
+			if c.entries == nil || len(c.entries) >= endedMax {
+				c.entries = map[string]endedEntry{}
+			}
+			c.entries[key] = e
 		}
-		c.entries[key] = e
 		c.mu.Unlock()
 	}
 	for st, n := range e.counts {
