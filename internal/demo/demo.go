@@ -138,6 +138,11 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	h, err := seedHotline(ctx, a, areas, ids["dispatcher"])
+	res.Cases += h
+	if err != nil {
+		return res, err
+	}
 	if err := seedAssessment(ctx, a, areas, ids); err != nil {
 		return res, err
 	}

@@ -43,6 +43,22 @@ func TestSeed(t *testing.T) {
 				t.Errorf("no demo case is %s (%v)", s, byState)
 			}
 		}
+		// A day's 12345 export: every order imported, most placed by their
+		// address and marked approximate, within 清名桥街道.
+		yes := true
+		hot, err := db.Cases(ctx, casework.Filter{Limit: 1000, Source: casework.SourceHotline})
+		if err != nil || len(hot) != 12 {
+			t.Fatalf("hotline cases: %d %v", len(hot), err)
+		}
+		approx, _ := db.Cases(ctx, casework.Filter{Limit: 1000, Source: casework.SourceHotline, Approx: &yes})
+		if len(approx) < 6 || len(approx) == len(hot) {
+			t.Errorf("%d of %d hotline cases approximate, want most but not all", len(approx), len(hot))
+		}
+		for _, c := range approx {
+			if c.Street != "320213022" || c.ApproxArea != c.Community {
+				t.Errorf("approximate case %d: street %s, area %s, community %s", c.ID, c.Street, c.ApproxArea, c.Community)
+			}
+		}
 		// The seed street of the campaigns is there by name.
 		if ar, ok := a.Territory().Area("320213022"); !ok || ar.Name != "清名桥街道" {
 			t.Errorf("清名桥街道: %+v", ar)
