@@ -12,9 +12,6 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
-
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/casework"
@@ -110,7 +107,7 @@ func seed(ctx context.Context, data, dbURL string, n int, rng *mrand.Rand, log i
 		}
 	}
 	for len(s.Points) < 2000 && len(grids) > 0 {
-		if p, ok := pointIn(grids[rng.IntN(len(grids))], rng); ok {
+		if p, ok := territory.RandomPoint(grids[rng.IntN(len(grids))].Geometry, rng); ok {
 			if _, ok := a.Locate(p[0], p[1]); ok {
 				s.Points = append(s.Points, [2]float64{p[0], p[1]})
 			}
@@ -203,22 +200,4 @@ func photoBytes(tint uint8, n uint64) []byte {
 	var b bytes.Buffer
 	png.Encode(&b, img)
 	return b.Bytes()
-}
-
-func pointIn(g territory.Area, rng *mrand.Rand) (orb.Point, bool) {
-	b := g.Geometry.Bound()
-	for range 50 {
-		p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
-		var in bool
-		switch geom := g.Geometry.(type) {
-		case orb.Polygon:
-			in = planar.PolygonContains(geom, p)
-		case orb.MultiPolygon:
-			in = planar.MultiPolygonContains(geom, p)
-		}
-		if in {
-			return p, true
-		}
-	}
-	return orb.Point{}, false
 }

@@ -131,7 +131,7 @@ func seedAssessment(ctx context.Context, a *app.App, areas []territory.Area, use
 		short = short[:max(2, len(short)-2)] // "长街社区" → "长街"
 		for _, k := range kinds {
 			for j := range k.n(i) {
-				pt, ok := pointIn(gs[rng.IntN(len(gs))], rng)
+				pt, ok := territory.RandomPoint(gs[rng.IntN(len(gs))].Geometry, rng)
 				if !ok {
 					continue
 				}

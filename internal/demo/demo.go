@@ -15,9 +15,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
-
 	"github.com/xiuhua/xiuhua/internal/app"
 	"github.com/xiuhua/xiuhua/internal/auth"
 	"github.com/xiuhua/xiuhua/internal/casework"
@@ -217,7 +214,7 @@ func seedCases(ctx context.Context, a *app.App, areas []territory.Area, users ma
 	created := 0
 	for range total {
 		g := grids[rng.IntN(len(grids))]
-		pt, ok := pointIn(g, rng)
+		pt, ok := territory.RandomPoint(g.Geometry, rng)
 		if !ok {
 			continue
 		}
@@ -351,24 +348,6 @@ func handlerFor(unit string) string {
 		return "qmq"
 	}
 	return ""
-}
-
-func pointIn(g territory.Area, rng *rand.Rand) (orb.Point, bool) {
-	b := g.Geometry.Bound()
-	for range 50 {
-		p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
-		var in bool
-		switch geom := g.Geometry.(type) {
-		case orb.Polygon:
-			in = planar.PolygonContains(geom, p)
-		case orb.MultiPolygon:
-			in = planar.MultiPolygonContains(geom, p)
-		}
-		if in {
-			return p, true
-		}
-	}
-	return orb.Point{}, false
 }
 
 // demoPhoto stores a small generated image to stand for a site photo.

@@ -50,7 +50,7 @@ func seedHotline(ctx context.Context, a *app.App, areas []territory.Area, dispat
 		addr := fmt.Sprintf("梁溪区清名桥街道%s%d号附近", c.Name, 1+rng.IntN(80))
 		lon, lat := "", ""
 		if i%4 == 0 { // a citizen who shared a location
-			if p, ok := pointIn(c, rng); ok {
+			if p, ok := territory.RandomPoint(c.Geometry, rng); ok {
 				lon, lat = fmt.Sprintf("%.6f", p[0]), fmt.Sprintf("%.6f", p[1])
 			}
 		}
