@@ -288,20 +288,5 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, q *request) error
 	if !ok {
 		return notFound
 	}
-	b, err := s.App.DB.Blob(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	f, err := s.App.Blobs.Open(id)
-	if err != nil {
-		return xiuhua.Internal(err)
-	}
-	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", b.ContentType)
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	// Content-addressed, so it never changes; private: it is ledger evidence.
-	h.Set("Cache-Control", "private, max-age=86400")
-	http.ServeContent(w, r, "", b.CreatedAt, f)
-	return nil
+	return s.serveBlob(w, r, id)
 }
